@@ -1,0 +1,76 @@
+"""The composition root: builds the Application and registers every handler, in one place.
+
+Groups run in order and the first matching handler of each group runs:
+  -1  bookkeeping that must see every update (blocked/unblocked, leaving foreign groups)
+   0  young people in private chats: commands, intake, then what is left over
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.filters import InConversation, KnownContact, StaffGroup
+from bot.settings import Settings
+from conversations import intake
+from handlers import errors, groups, private
+
+PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
+
+AnyApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+
+def build_application(settings: Settings, token: str) -> AnyApplication:
+    app: AnyApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .updater(None)  # intake is our own durable poll loop (bot.delivery.intake)
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(False)  # updates are handled in order, each in its own transaction
+        .build()
+    )
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: AnyApplication) -> None:
+    # -2, -1: the bot was added to a group that is not ours (it leaves); a person blocked or unblocked the bot.
+    app.add_handler(ChatMemberHandler(groups.bot_added, ChatMemberHandler.MY_CHAT_MEMBER), group=-2)
+    app.add_handler(MessageHandler(GROUPS & ~StaffGroup(), groups.leave_unknown_group), group=-2)
+    app.add_handler(
+        ChatMemberHandler(private.bot_blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
+    )
+
+    # 0: private chats. Commands first, so /help works in the middle of intake.
+    for command, callback in (
+        ("help", private.help_command),
+        ("privacy", private.privacy_command),
+        ("language", private.language_command),
+        ("delete", private.delete_command),
+    ):
+        app.add_handler(CommandHandler(command, callback, filters=PRIVATE))
+    for handler in intake.build_handlers():
+        app.add_handler(handler)
+    app.add_handler(CallbackQueryHandler(private.language_chosen, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(private.delete_chosen, pattern=r"^del:"))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, private.unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & InConversation(intake.NAME), private.during_intake))
+    app.add_handler(MessageHandler(PRIVATE & ~KnownContact(), private.not_started))
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, private.message_received))
+    app.add_handler(CallbackQueryHandler(intake.stale_button))  # any other button is from an old message
+
+    app.add_error_handler(errors.on_error)

@@ -1,0 +1,155 @@
+"""Durable intake: our own poll loop and the processor that feeds stored updates to the Application.
+
+PTB's Updater acknowledges an update (advances the offset) before the handlers have run, so a crash in between
+loses it. Here an update is acknowledged only after it is committed to the inbox; the processor then handles
+the stored updates in update_id order, each in one transaction together with its inbox row being marked done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.context import UnitOfWork, bind_uow, unbind_uow
+from bot.delivery.outgoing import Envelope, text_message
+from bot.services import Services
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
+
+
+class HandlerFailed(Exception):
+    """A handler raised; the update's transaction is rolled back."""
+
+
+class Intake:
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        services: Services,
+        on_outbox: Callable[[], None],
+    ) -> None:
+        self._app = app
+        self._services = services
+        self._on_outbox = on_outbox
+        self._stored = asyncio.Event()
+        self.polls = 0
+
+    # -- receiving -----------------------------------------------------------------------------------------------
+
+    async def poll_forever(self) -> None:
+        async with self._services.sessions() as session:
+            offset = await inbox.next_offset(session)
+        backoff = 1.0
+        timeout = self._services.settings.poll_timeout_seconds
+        while True:
+            try:
+                raw = await self._app.bot.do_api_request(
+                    "getUpdates",
+                    {"offset": offset, "timeout": timeout, "limit": 100, "allowed_updates": ALLOWED_UPDATES},
+                    read_timeout=timeout + 10,
+                )
+                backoff = 1.0
+            except InvalidToken:
+                log.critical("Telegram refused the bot token; check TELEGRAM_BOT_TOKEN")
+                raise
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except Conflict:
+                log.error("another instance is polling with this token; waiting before trying again")
+                await asyncio.sleep(10)
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.warning("polling failed (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            self.polls += 1
+            if raw:
+                offset = await self._store(raw)
+                self._stored.set()
+
+    async def _store(self, raw: list[dict[str, Any]]) -> int:
+        keyring = self._services.keyring
+        rows = [(int(u["update_id"]), keyring.encrypt(json.dumps(u).encode())) for u in raw]
+        async with self._services.sessions() as session, session.begin():
+            await inbox.store(session, rows)
+        # Committed: only now may the next getUpdates acknowledge them.
+        return max(uid for uid, _ in rows) + 1
+
+    # -- processing ----------------------------------------------------------------------------------------------
+
+    async def process_forever(self) -> None:
+        while True:
+            handled = await self.process_pending()
+            if not handled:
+                self._stored.clear()
+                try:
+                    await asyncio.wait_for(self._stored.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass
+
+    async def process_pending(self) -> int:
+        """Handle every stored, unhandled update in order; returns how many were taken."""
+        async with self._services.sessions() as session:
+            batch = await inbox.pending(session)
+        for row in batch:
+            await self._process_one(row)
+        return len(batch)
+
+    async def _process_one(self, row: inbox.PendingUpdate) -> None:
+        keyring = self._services.keyring
+        update = Update.de_json(json.loads(keyring.decrypt(row.payload_enc)), self._app.bot)
+        try:
+            async with self._services.sessions() as session, session.begin():
+                uow = await UnitOfWork.open(session, self._services, update)
+                token = bind_uow(uow)
+                try:
+                    await self._app.process_update(update)
+                finally:
+                    unbind_uow(token)
+                if uow.error is not None:
+                    raise HandlerFailed(type(uow.error).__name__) from uow.error
+                await uow.flush_outgoing()
+                await inbox.mark_done(session, row.update_id)
+        except Exception as exc:  # a handler or the database failed: rolled back, counted, maybe set aside
+            await self._record_failure(update, exc)
+        self._on_outbox()
+
+    async def _record_failure(self, update: Update, exc: Exception) -> None:
+        error = str(exc) if isinstance(exc, HandlerFailed) else type(exc).__name__
+        log.error("update %s failed: %s", update.update_id, error, exc_info=exc.__cause__ or exc)
+        async with self._services.sessions() as session, session.begin():
+            set_aside = await inbox.record_failure(session, update.update_id, error)
+            if set_aside:
+                await self._apologise(session, update)
+
+    async def _apologise(self, session: Any, update: Update) -> None:
+        """Tell the person something went wrong, so they are not left waiting for an answer."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or chat.type != chat.PRIVATE:
+            return
+        uow = await UnitOfWork.open(session, self._services, update)
+        tr = uow.tr
+        uow.send(
+            text_message(
+                Envelope(chat.id, uow.user_key or "", uow.contact.id if uow.contact else None),
+                tr._("Sorry, something went wrong on our side with your last message. Please send it again."),
+            )
+        )
+        await uow.flush_outgoing()
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,103 @@
+"""What handlers ask to send: Bot API calls described as data, to be written to the outbox.
+
+Handlers never call the Bot API themselves for anything a person sees; they describe the call here, and it
+commits with the rest of the update's changes. So a crash never leaves a reply for a change that was rolled
+back, and never loses a reply for a change that was committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+Button = tuple[str, str]  # (label, callback_data)
+Keyboard = list[list[Button]]
+
+MESSAGE_CREATING = frozenset(
+    {"sendMessage", "copyMessage", "sendLocation", "sendVenue", "sendDocument", "sendPhoto", "sendContact"}
+)
+CALLBACK_LANE = "cb"
+STAFF_LANE = "g:staff"
+
+
+class Priority(IntEnum):
+    """Lower goes first: a young person waiting for an answer before reminders, reminders before broadcasts."""
+
+    INTERACTIVE = 0
+    RELAY = 10
+    REMINDER = 20
+    BROADCAST = 30
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    method: str
+    params: dict[str, Any]
+    lane: str
+    priority: Priority = Priority.INTERACTIVE
+    contact_id: int | None = None
+    user_key: str | None = None
+
+
+def private_lane(user_key: str) -> str:
+    return f"p:{user_key[:32]}"
+
+
+def inline_keyboard(keyboard: Keyboard) -> dict[str, Any]:
+    for row in keyboard:
+        for _label, data in row:
+            if len(data.encode()) > 64:
+                raise ValueError("callback data over 64 bytes")
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in keyboard
+        ]
+    }
+
+
+@dataclass
+class Envelope:
+    """Who a private message goes to: the chat, and the pseudonym for pacing and deletion."""
+
+    chat_id: int
+    user_key: str
+    contact_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def text_message(to: Envelope, text: str, keyboard: Keyboard | None = None) -> Outgoing:
+    params: dict[str, Any] = {"chat_id": to.chat_id, "text": text, **to.extra}
+    if keyboard:
+        params["reply_markup"] = inline_keyboard(keyboard)
+    return Outgoing(
+        "sendMessage", params, private_lane(to.user_key), contact_id=to.contact_id, user_key=to.user_key
+    )
+
+
+def edit_text(to: Envelope, message_id: int, text: str, keyboard: Keyboard | None = None) -> Outgoing:
+    params: dict[str, Any] = {"chat_id": to.chat_id, "message_id": message_id, "text": text}
+    if keyboard:
+        params["reply_markup"] = inline_keyboard(keyboard)
+    return Outgoing(
+        "editMessageText", params, private_lane(to.user_key), contact_id=to.contact_id, user_key=to.user_key
+    )
+
+
+def remove_keyboard(to: Envelope, message_id: int) -> Outgoing:
+    params = {"chat_id": to.chat_id, "message_id": message_id, "reply_markup": {"inline_keyboard": []}}
+    return Outgoing(
+        "editMessageReplyMarkup",
+        params,
+        private_lane(to.user_key),
+        contact_id=to.contact_id,
+        user_key=to.user_key,
+    )
+
+
+def answer_callback(callback_query_id: str, text: str | None = None, alert: bool = False) -> Outgoing:
+    params: dict[str, Any] = {"callback_query_id": callback_query_id}
+    if text:
+        params["text"] = text[:200]
+        params["show_alert"] = alert
+    return Outgoing("answerCallbackQuery", params, CALLBACK_LANE)

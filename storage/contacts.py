@@ -1,0 +1,132 @@
+"""Contacts: young people who agreed to be stored, found by the keyed hash of their Telegram user id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.base import utcnow
+from storage.models import Contact, ConversationState, OutboxMessage
+
+
+@dataclass(frozen=True)
+class ContactDTO:
+    id: int
+    user_key: str
+    chat_id_enc: bytes
+    language: str
+    nickname: str | None
+    age_band: str | None
+    place: str | None
+    source: str | None
+    status: str
+    consent_at: datetime
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class NewContact:
+    user_key: str
+    chat_id_enc: bytes
+    language: str
+    source: str | None
+    nickname: str | None = None
+    age_band: str | None = None
+    place: str | None = None
+
+
+def _dto(row: Contact) -> ContactDTO:
+    return ContactDTO(
+        id=row.id,
+        user_key=row.user_key,
+        chat_id_enc=row.chat_id_enc,
+        language=row.language,
+        nickname=row.nickname,
+        age_band=row.age_band,
+        place=row.place,
+        source=row.source,
+        status=row.status,
+        consent_at=row.consent_at,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+    )
+
+
+async def find_by_user_key(session: AsyncSession, user_key: str) -> ContactDTO | None:
+    row = await session.scalar(select(Contact).where(Contact.user_key == user_key))
+    return _dto(row) if row else None
+
+
+async def get(session: AsyncSession, contact_id: int) -> ContactDTO | None:
+    row = await session.get(Contact, contact_id)
+    return _dto(row) if row else None
+
+
+async def create(session: AsyncSession, new: NewContact, consent_at: datetime | None = None) -> ContactDTO:
+    now = utcnow()
+    row = Contact(
+        user_key=new.user_key,
+        chat_id_enc=new.chat_id_enc,
+        language=new.language,
+        source=new.source,
+        nickname=new.nickname,
+        age_band=new.age_band,
+        place=new.place,
+        status="active",
+        consent_at=consent_at or now,
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _dto(row)
+
+
+async def update_profile(
+    session: AsyncSession,
+    contact_id: int,
+    *,
+    nickname: str | None,
+    age_band: str | None,
+    place: str | None,
+) -> None:
+    await session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id)
+        .values(nickname=nickname, age_band=age_band, place=place)
+    )
+
+
+async def set_language(session: AsyncSession, contact_id: int, language: str) -> None:
+    await session.execute(update(Contact).where(Contact.id == contact_id).values(language=language))
+
+
+async def touch(session: AsyncSession, contact_id: int, chat_id_enc: bytes | None = None) -> None:
+    """Record that the person wrote; a seen chat id revives an unreachable contact (they unblocked us)."""
+    values: dict[str, object] = {"last_seen_at": utcnow(), "status": "active"}
+    if chat_id_enc is not None:
+        values["chat_id_enc"] = chat_id_enc
+    await session.execute(update(Contact).where(Contact.id == contact_id).values(**values))
+
+
+async def mark_unreachable(session: AsyncSession, contact_id: int) -> None:
+    await session.execute(update(Contact).where(Contact.id == contact_id).values(status="unreachable"))
+
+
+async def delete_everything(session: AsyncSession, user_key: str) -> bool:
+    """Delete all we keep about one person. Returns whether a contact existed.
+
+    Rows that reference the contact go by ON DELETE CASCADE; rows keyed only by the pseudonym go here.
+    """
+    await session.execute(delete(ConversationState).where(ConversationState.user_key == user_key))
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.user_key == user_key))
+    result = await session.execute(delete(Contact).where(Contact.user_key == user_key))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Contact)) or 0)

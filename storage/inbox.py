@@ -1,0 +1,77 @@
+"""The durable inbox: raw updates stored (encrypted) before Telegram is told we have them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.base import utcnow
+from storage.dialect import insert_ignoring_duplicates
+from storage.models import InboxUpdate
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class PendingUpdate:
+    update_id: int
+    payload_enc: bytes
+    attempts: int
+
+
+async def store(session: AsyncSession, updates: Sequence[tuple[int, bytes]]) -> None:
+    """Store updates by id; one seen before (Telegram re-sent it) is ignored."""
+    if not updates:
+        return
+    now = utcnow()
+    rows = [
+        {"update_id": uid, "payload_enc": payload, "status": "pending", "attempts": 0, "received_at": now}
+        for uid, payload in updates
+    ]
+    await session.execute(insert_ignoring_duplicates(session, InboxUpdate.__table__, rows))
+
+
+async def next_offset(session: AsyncSession) -> int | None:
+    """The getUpdates offset that acknowledges everything stored: highest update_id + 1."""
+    highest = await session.scalar(select(func.max(InboxUpdate.update_id)))
+    return None if highest is None else int(highest) + 1
+
+
+async def pending(session: AsyncSession, limit: int = 100) -> list[PendingUpdate]:
+    rows = await session.execute(
+        select(InboxUpdate.update_id, InboxUpdate.payload_enc, InboxUpdate.attempts)
+        .where(InboxUpdate.status == "pending")
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return [PendingUpdate(uid, payload or b"", attempts) for uid, payload, attempts in rows.all()]
+
+
+async def mark_done(session: AsyncSession, update_id: int) -> None:
+    """Done, and the raw update (with names and ids in it) is gone."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id)
+        .values(status="done", payload_enc=None, processed_at=utcnow())
+    )
+
+
+async def record_failure(session: AsyncSession, update_id: int, error: str) -> bool:
+    """Count a failed attempt; after MAX_ATTEMPTS the update is set aside. Returns whether it was set aside."""
+    row = await session.get(InboxUpdate, update_id)
+    if row is None:
+        return True
+    row.attempts += 1
+    row.error = error[:120]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status, row.payload_enc, row.processed_at = "failed", None, utcnow()
+        return True
+    return False
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status))
+    return {status: int(n) for status, n in rows.all()}

@@ -1,0 +1,138 @@
+"""The outbox: Bot API calls written with the change that causes them, sent later by one sender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.base import utcnow
+from storage.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    priority: int
+    lane: str
+    method: str
+    payload_enc: bytes
+    contact_id: int | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NewOutboxRow:
+    priority: int
+    lane: str
+    method: str
+    payload_enc: bytes
+    contact_id: int | None
+    user_key: str | None
+
+
+async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
+    now = utcnow()
+    for row in rows:
+        session.add(
+            OutboxMessage(
+                priority=row.priority,
+                lane=row.lane,
+                method=row.method,
+                payload_enc=row.payload_enc,
+                contact_id=row.contact_id,
+                user_key=row.user_key,
+                status="pending",
+                attempts=0,
+                not_before=now,
+                created_at=now,
+            )
+        )
+    await session.flush()
+
+
+async def due(session: AsyncSession, limit: int = 200) -> list[OutboxRow]:
+    """Pending rows whose time has come, most urgent first, in order of writing within a priority."""
+    result = await session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit)
+    )
+    return [
+        OutboxRow(r.id, r.priority, r.lane, r.method, r.payload_enc, r.contact_id, r.attempts)
+        for r in result.scalars()
+    ]
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    earliest: datetime | None = await session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending")
+    )
+    return earliest
+
+
+async def earlier_pending_in_lane(session: AsyncSession, lane: str, before_id: int) -> bool:
+    """Whether an older message of the same chat is still waiting (it must go first)."""
+    found = await session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.lane == lane, OutboxMessage.status == "pending", OutboxMessage.id < before_id)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def mark_sent(session: AsyncSession, row_id: int) -> None:
+    """Sent; the payload (texts, chat id) is not kept."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="sent", sent_at=utcnow(), payload_enc=b"", attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="failed", error=error[:200], payload_enc=b"", attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def retry_later(session: AsyncSession, row_id: int, delay: float, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(
+            not_before=utcnow() + timedelta(seconds=delay),
+            error=error[:200],
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+
+
+async def drop_pending_for_contact(session: AsyncSession, contact_id: int, error: str) -> int:
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == "pending")
+        .values(status="failed", error=error[:200], payload_enc=b"")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def purge_finished(session: AsyncSession, older_than: timedelta) -> int:
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status != "pending",
+            or_(OutboxMessage.sent_at.is_(None), OutboxMessage.sent_at < utcnow() - older_than),
+            OutboxMessage.created_at < utcnow() - older_than,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: int(n) for status, n in rows.all()}
