@@ -51,9 +51,7 @@ def register_handlers(app: AnyApplication) -> None:
     # -2, -1: the bot was added to a group that is not ours (it leaves); a person blocked or unblocked the bot.
     app.add_handler(ChatMemberHandler(groups.bot_added, ChatMemberHandler.MY_CHAT_MEMBER), group=-2)
     app.add_handler(MessageHandler(GROUPS & ~StaffGroup(), groups.leave_unknown_group), group=-2)
-    app.add_handler(
-        ChatMemberHandler(private.bot_blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
-    )
+    app.add_handler(ChatMemberHandler(private.bot_blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER), group=-1)
 
     # 0: private chats. Commands first, so /help works in the middle of intake.
     for command, callback in (

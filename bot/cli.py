@@ -73,9 +73,7 @@ def _run(settings: Settings, key: str) -> int:
     from bot.runtime import BotRuntime, run_until_signal
 
     if settings.telegram_bot_token is None:
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather into .env or the environment."
-        )
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather into .env or the environment.")
     return asyncio.run(run_until_signal(BotRuntime(settings, secret_key=key)))
 
 

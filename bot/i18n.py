@@ -9,8 +9,8 @@ right.
 
 from __future__ import annotations
 
-import gettext
 import datetime as dt
+import gettext
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -84,14 +84,10 @@ class Translator:
         return babel_dates.format_date(value, format=format, locale=self.language.babel_locale)
 
     def datetime(self, value: dt.datetime, format: str = "medium") -> str:
-        return babel_dates.format_datetime(
-            value, format=format, tzinfo=self._tz, locale=self.language.babel_locale
-        )
+        return babel_dates.format_datetime(value, format=format, tzinfo=self._tz, locale=self.language.babel_locale)
 
     def time(self, value: dt.datetime, format: str = "short") -> str:
-        return babel_dates.format_time(
-            value, format=format, tzinfo=self._tz, locale=self.language.babel_locale
-        )
+        return babel_dates.format_time(value, format=format, tzinfo=self._tz, locale=self.language.babel_locale)
 
 
 class Catalogs:

@@ -18,9 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"anlaufstelle", info=purpose).derive(
-        secret.encode("utf-8")
-    )
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"anlaufstelle", info=purpose).derive(secret.encode("utf-8"))
 
 
 class Keyring:
@@ -28,9 +26,7 @@ class Keyring:
 
     def __init__(self, secret_key: str, old_keys: tuple[str, ...] = ()) -> None:
         self._pseudonym_key = _derive(secret_key, b"pseudonym v1")
-        fernets = [
-            Fernet(base64.urlsafe_b64encode(_derive(k, b"fields v1"))) for k in (secret_key, *old_keys)
-        ]
+        fernets = [Fernet(base64.urlsafe_b64encode(_derive(k, b"fields v1"))) for k in (secret_key, *old_keys)]
         self._fernet = MultiFernet(fernets)
 
     def user_key(self, telegram_user_id: int) -> str:

@@ -96,9 +96,7 @@ class BotRuntime:
                 BotCommand("delete", tr._("Delete your data")),
             ]
             try:
-                await self.app.bot.set_my_commands(
-                    commands, language_code=language.code if language else None
-                )
+                await self.app.bot.set_my_commands(commands, language_code=language.code if language else None)
             except TelegramError as exc:
                 log.warning("could not publish the command menu: %s", exc.message)
 

@@ -227,10 +227,7 @@ async def _chose_place(uow: UnitOfWork, draft: Draft, place: str) -> None:
     )
     await uow.end_conversation()
     tr = uow.tr
-    if draft.nickname:
-        thanks = tr._("Thanks, {name}!", name=draft.nickname)
-    else:
-        thanks = tr._("Thanks!")
+    thanks = tr._("Thanks, {name}!", name=draft.nickname) if draft.nickname else tr._("Thanks!")
     text = thanks + " " + tr._("Now write us what's on your mind – a social worker will answer you here.")
     text += "\n\n" + tr._("/help shows what else you can do here.")
     _show(uow, draft, text, None)
@@ -239,9 +236,7 @@ async def _chose_place(uow: UnitOfWork, draft: Draft, place: str) -> None:
 async def _ask_again(uow: UnitOfWork, draft: Draft, state: State) -> None:
     tr = uow.tr
     if state == State.NICKNAME:
-        hint = tr._(
-            "Please type a nickname of up to {max} characters – or stay anonymous.", max=profile.NICKNAME_MAX
-        )
+        hint = tr._("Please type a nickname of up to {max} characters – or stay anonymous.", max=profile.NICKNAME_MAX)
         text, keyboard = hint, ask_nickname(tr)[1]
     elif state in (State.AGE, State.PLACE):
         text, keyboard = (ask_age if state == State.AGE else ask_place)(tr)

@@ -19,6 +19,6 @@ async def leave_unknown_group(update: Update, ctx: BotContext) -> None:
 async def bot_added(update: Update, ctx: BotContext) -> None:
     change, staff = update.my_chat_member, ctx.uow.services.settings.staff_chat_id
     assert change is not None
-    if change.chat.type in (change.chat.GROUP, change.chat.SUPERGROUP) and change.chat.id != staff:
-        if change.new_chat_member.status in MEMBER:
-            await leave_unknown_group(update, ctx)
+    is_group = change.chat.type in (change.chat.GROUP, change.chat.SUPERGROUP)
+    if is_group and change.chat.id != staff and change.new_chat_member.status in MEMBER:
+        await leave_unknown_group(update, ctx)

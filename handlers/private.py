@@ -50,14 +50,10 @@ async def language_chosen(update: Update, ctx: BotContext) -> None:
         await contacts.set_language(uow.session, uow.contact.id, code)
     elif uow.in_state(intake.NAME):
         assert uow.conversation is not None
-        await uow.set_conversation(
-            intake.NAME, uow.conversation.state, {**uow.conversation.draft, "language": code}
-        )
+        await uow.set_conversation(intake.NAME, uow.conversation.state, {**uow.conversation.draft, "language": code})
     tr = uow.services.catalogs.translator(code)
     uow.send(answer_callback(query.id))
-    uow.send(
-        edit_text(uow.me, query.message.message_id, tr._("Okay, from now on I'll write to you in English."))
-    )
+    uow.send(edit_text(uow.me, query.message.message_id, tr._("Okay, from now on I'll write to you in English.")))
 
 
 async def delete_command(update: Update, ctx: BotContext) -> None:
@@ -79,9 +75,7 @@ async def delete_chosen(update: Update, ctx: BotContext) -> None:
         return
     await contacts.delete_everything(uow.session, uow.user_key)
     uow.contact, uow.conversation = None, None
-    text = tr._(
-        "Done: everything we had stored about you is deleted. If you want to talk again, send /start."
-    )
+    text = tr._("Done: everything we had stored about you is deleted. If you want to talk again, send /start.")
     uow.send(edit_text(uow.me, query.message.message_id, text))
 
 

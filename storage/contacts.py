@@ -95,9 +95,7 @@ async def update_profile(
     place: str | None,
 ) -> None:
     await session.execute(
-        update(Contact)
-        .where(Contact.id == contact_id)
-        .values(nickname=nickname, age_band=age_band, place=place)
+        update(Contact).where(Contact.id == contact_id).values(nickname=nickname, age_band=age_band, place=place)
     )
 
 

@@ -62,8 +62,7 @@ async def due(session: AsyncSession, limit: int = 200) -> list[OutboxRow]:
         .limit(limit)
     )
     return [
-        OutboxRow(r.id, r.priority, r.lane, r.method, r.payload_enc, r.contact_id, r.attempts)
-        for r in result.scalars()
+        OutboxRow(r.id, r.priority, r.lane, r.method, r.payload_enc, r.contact_id, r.attempts) for r in result.scalars()
     ]
 
 

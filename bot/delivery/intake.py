@@ -8,6 +8,7 @@ the stored updates in update_id order, each in one transaction together with its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -94,10 +95,8 @@ class Intake:
             handled = await self.process_pending()
             if not handled:
                 self._stored.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stored.wait(), timeout=1.0)
-                except TimeoutError:
-                    pass
 
     async def process_pending(self) -> int:
         """Handle every stored, unhandled update in order; returns how many were taken."""

@@ -78,7 +78,5 @@ class Pacer:
         """Keep memory bounded: full buckets carry no information and can be dropped."""
         if len(self._lanes) > max_lanes:
             now = self._clock()
-            for lane in [
-                k for k, b in self._lanes.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity
-            ]:
+            for lane in [k for k, b in self._lanes.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity]:
                 del self._lanes[lane]

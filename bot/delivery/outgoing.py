@@ -49,11 +49,7 @@ def inline_keyboard(keyboard: Keyboard) -> dict[str, Any]:
         for _label, data in row:
             if len(data.encode()) > 64:
                 raise ValueError("callback data over 64 bytes")
-    return {
-        "inline_keyboard": [
-            [{"text": label, "callback_data": data} for label, data in row] for row in keyboard
-        ]
-    }
+    return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in keyboard]}
 
 
 @dataclass
@@ -70,9 +66,7 @@ def text_message(to: Envelope, text: str, keyboard: Keyboard | None = None) -> O
     params: dict[str, Any] = {"chat_id": to.chat_id, "text": text, **to.extra}
     if keyboard:
         params["reply_markup"] = inline_keyboard(keyboard)
-    return Outgoing(
-        "sendMessage", params, private_lane(to.user_key), contact_id=to.contact_id, user_key=to.user_key
-    )
+    return Outgoing("sendMessage", params, private_lane(to.user_key), contact_id=to.contact_id, user_key=to.user_key)
 
 
 def edit_text(to: Envelope, message_id: int, text: str, keyboard: Keyboard | None = None) -> Outgoing:

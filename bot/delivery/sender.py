@@ -8,6 +8,7 @@ them is dropped. A crash between sending and recording means one message may go 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -49,10 +50,8 @@ class Sender:
             self._wake.clear()
             wait = await self.drain_once()
             if wait is None or wait > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=min(wait or 1.0, 1.0))
-                except TimeoutError:
-                    pass
 
     async def drain_once(self) -> float | None:
         """Send what may go now. Returns seconds until something else may go (None: nothing waits)."""
@@ -115,6 +114,4 @@ class Sender:
             if row.contact_id is not None:
                 await contacts.mark_unreachable(session, row.contact_id)
                 await outbox.drop_pending_for_contact(session, row.contact_id, "403")
-        log.info(
-            "a contact blocked the bot; marked unreachable at %s", utcnow().isoformat(timespec="seconds")
-        )
+        log.info("a contact blocked the bot; marked unreachable at %s", utcnow().isoformat(timespec="seconds"))

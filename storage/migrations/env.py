@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from storage.base import Base
 from storage import models  # noqa: F401  (registers the tables on Base.metadata)
+from storage.base import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

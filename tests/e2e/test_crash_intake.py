@@ -13,9 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SECRET, TOKEN
 from sqlalchemy import func, select
 
-from conftest import SECRET, TOKEN
 from sandbox import Emulator
 from storage.engine import create_engine, session_factory
 from storage.models import InboxUpdate, OutboxMessage
@@ -42,8 +42,14 @@ def bot_env(emu: Emulator, database_url: str, var_dir: Path, staff_chat_id: int)
 
 async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 
@@ -53,10 +59,14 @@ def sent_messages(emu: Emulator) -> int:
 
 @pytest.mark.slow
 async def test_sigkill_during_a_burst_loses_nothing_and_handles_nothing_twice(
-    emulator: Emulator, database_url: str, tmp_path: Path, staff_group  # type: ignore[no-untyped-def]
+    emulator: Emulator,
+    database_url: str,
+    tmp_path: Path,
+    staff_group,  # type: ignore[no-untyped-def]
 ) -> None:
     rng = random.Random(20261122)
     env = bot_env(emulator, database_url, tmp_path / "var", staff_group.id)
+    first_update = emulator.state.next_update_id
     users = [emulator.add_user(first_name=f"P{i}", language_code="en") for i in range(USERS)]
     for user in users:
         user.send_command("start")
@@ -64,12 +74,14 @@ async def test_sigkill_during_a_burst_loses_nothing_and_handles_nothing_twice(
         for user in users:
             user.send_text(f"hello {round_}")
     total = USERS * UPDATES_PER_USER
+    updates = emulator.state.next_update_id - first_update
+    assert updates == total
 
-    for kill in range(KILLS):
+    for _ in range(KILLS):
         process = await start_bot(env, tmp_path)
         target = sent_messages(emulator) + rng.randint(1, 25)
         try:
-            await emulator.wait_for(lambda: sent_messages(emulator) >= target, timeout=60)
+            await emulator.wait_for(lambda t=target: sent_messages(emulator) >= t, timeout=60)
         finally:
             process.send_signal(signal.SIGKILL)
             await process.wait()
@@ -90,9 +102,11 @@ async def test_sigkill_during_a_burst_loses_nothing_and_handles_nothing_twice(
 
     engine = create_engine(database_url)
     async with session_factory(engine)() as session:
-        statuses = dict((await session.execute(select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status))).all())
+        rows = (await session.execute(select(InboxUpdate.update_id, InboxUpdate.status))).all()
         written = await session.scalar(select(func.count()).select_from(OutboxMessage))
     await engine.dispose()
-    assert statuses == {"done": total}, statuses
+    burst = {uid: status for uid, status in rows if uid >= first_update}
+    assert sorted(burst) == list(range(first_update, first_update + total)), "an update was lost"
+    assert set(burst.values()) == {"done"}
     # Each update wrote exactly one reply in its own transaction: handled exactly once.
     assert written == total

@@ -26,9 +26,9 @@ def test_encryption_round_trip_and_rotation() -> None:
 
 
 def test_redaction_removes_tokens_and_ids() -> None:
-    record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1, "POST https://api/bot%s/sendMessage chat %d", ("123456:ABCDEFGHIJKLMNOPQRSTUV", -1001234567890), None
-    )
+    template = "POST https://api/bot%s/sendMessage chat %d"
+    args = ("123456:ABCDEFGHIJKLMNOPQRSTUV", -1001234567890)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, template, args, None)
     RedactingFilter(secrets=("s3cret-value",)).filter(record)
     text = record.getMessage()
     assert "ABCDEFGHIJ" not in text and "1001234567890" not in text
