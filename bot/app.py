@@ -1,8 +1,10 @@
 """The composition root: builds the Application and registers every handler, in one place.
 
 Groups run in order and the first matching handler of each group runs:
-  -1  bookkeeping that must see every update (blocked/unblocked, leaving foreign groups)
-   0  young people in private chats: commands, intake, then what is left over
+  -2  leaving groups that are not the staff group
+  -1  a person blocked or unblocked the bot
+   0  young people in private chats (commands, intake, the relay to their case), then the team in the staff
+      group (commands, answers in case topics); anything from outside the team in the group matches nothing
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.filters import InConversation, KnownContact, StaffGroup
+from bot.filters import InConversation, KnownContact, StaffGroup, TeamMember
 from bot.settings import Settings
 from conversations import intake
-from handlers import errors, groups, private
+from handlers import errors, groups, private, relay, staff, team
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
+TEAM = StaffGroup() & TeamMember()
+YOUTH_COMMANDS = ("start", "help", "privacy", "language", "delete")
+TEAM_COMMANDS = ("queue", "claim", "handover", "note", "close", "card", "staff")
 
 AnyApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -65,10 +70,31 @@ def register_handlers(app: AnyApplication) -> None:
         app.add_handler(handler)
     app.add_handler(CallbackQueryHandler(private.language_chosen, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(private.delete_chosen, pattern=r"^del:"))
+    app.add_handler(CommandHandler(TEAM_COMMANDS, team.team_command_in_private, filters=PRIVATE))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, private.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & InConversation(intake.NAME), private.during_intake))
     app.add_handler(MessageHandler(PRIVATE & ~KnownContact(), private.not_started))
-    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, private.message_received))
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, relay.youth_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, relay.youth_edit))
+
+    # 0, continued: the team in the staff group. Others there match nothing and are ignored.
+    for command, callback in (
+        ("queue", staff.queue),
+        ("claim", staff.claim),
+        ("handover", staff.handover),
+        ("note", staff.note),
+        ("close", staff.close),
+        ("card", staff.card),
+        ("staff", team.staff_command),
+    ):
+        app.add_handler(CommandHandler(command, callback, filters=TEAM & filters.UpdateType.MESSAGE))
+    app.add_handler(CommandHandler(YOUTH_COMMANDS, team.private_command_in_group, filters=TEAM))
+    app.add_handler(CallbackQueryHandler(staff.close_chosen, pattern=r"^close:"))
+    app.add_handler(
+        MessageHandler(
+            TEAM & filters.IS_TOPIC_MESSAGE & ~filters.COMMAND & filters.UpdateType.MESSAGE, relay.staff_message
+        )
+    )
     app.add_handler(CallbackQueryHandler(intake.stale_button))  # any other button is from an old message
 
     app.add_error_handler(errors.on_error)

@@ -25,6 +25,15 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("revision", help="a revision id, or 'base' for an empty database")
     db_sub.add_parser("current", help="show the database's revision")
     sub.add_parser("secret", help="print a new random SECRET_KEY")
+    team = sub.add_parser("staff", help="the team allowed to answer in the staff group")
+    team_sub = team.add_subparsers(dest="staff_command", required=True)
+    add = team_sub.add_parser("add", help="add someone (or change their name or role)")
+    add.add_argument("telegram_user_id", type=int, help="their numeric Telegram user id")
+    add.add_argument("--name", required=True, help="the name young people see under the answers")
+    add.add_argument("--role", default="worker", choices=("worker", "coordinator", "admin"))
+    team_sub.add_parser("list", help="list the team")
+    remove = team_sub.add_parser("remove", help="remove someone")
+    remove.add_argument("telegram_user_id", type=int)
     return parser
 
 
@@ -48,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(settings, key)
+        if args.command == "staff":
+            return asyncio.run(_staff(settings, args))
         return asyncio.run(_db(settings, args))
     except ConfigError as exc:
         print(f"anlaufstelle: {exc}", file=sys.stderr)
@@ -92,6 +103,29 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
         else:
             current, head = await migrate.current_revision(engine), migrate.head_revision()
             print(f"database at revision {current} (newest: {head})")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import migrate, staff
+    from storage.engine import create_engine, session_factory
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await migrate.upgrade(engine)
+        async with session_factory(engine)() as session, session.begin():
+            if args.staff_command == "add":
+                member = await staff.add(session, args.telegram_user_id, args.name, args.role)
+                print(f"{member.display_name} ({member.role}) is in the team")
+            elif args.staff_command == "remove":
+                removed = await staff.remove(session, args.telegram_user_id)
+                print("removed" if removed else "not in the team")
+                return 0 if removed else 1
+            else:
+                for member in await staff.all_active(session):
+                    print(f"{member.telegram_user_id}\t{member.role}\t{member.display_name}")
     finally:
         await engine.dispose()
     return 0

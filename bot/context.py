@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.delivery.outgoing import Envelope, Outgoing
+from bot.delivery.outgoing import COMBINABLE_KEY, Envelope, Outgoing
 from bot.i18n import Translator
 from bot.languages import normalise_language_code
 from bot.services import Services
-from storage import contacts, conversations, outbox
+from storage import contacts, conversations, outbox, staff
 from storage.contacts import ContactDTO
 from storage.conversations import ConversationDTO
+from storage.staff import StaffDTO
 
 _CURRENT: ContextVar[UnitOfWork] = ContextVar("anlaufstelle_unit_of_work")
 
@@ -37,6 +38,7 @@ class UnitOfWork:
     conversation: ConversationDTO | None = None
     telegram_language: str | None = None
     private_chat_id: int | None = None
+    staff: StaffDTO | None = None  # the sender, when the update comes from an allow-listed team member
     outgoing: list[Outgoing] = field(default_factory=list)
     error: BaseException | None = None
 
@@ -51,6 +53,8 @@ class UnitOfWork:
                 uow.private_chat_id = chat.id
                 uow.contact = await contacts.find_by_user_key(session, uow.user_key)
                 uow.conversation = await conversations.load(session, uow.user_key)
+            if chat is not None and chat.id == services.settings.staff_chat_id:
+                uow.staff = await staff.by_telegram_id(session, user.id)
         return uow
 
     # -- who this update's person is, and how to talk to them ------------------------------------------------
@@ -69,6 +73,11 @@ class UnitOfWork:
     @property
     def tr(self) -> Translator:
         return self.services.catalogs.translator(self.language)
+
+    @property
+    def staff_tr(self) -> Translator:
+        """The team's language, for everything the bot says in the staff group."""
+        return self.services.catalogs.translator(self.services.settings.staff_language)
 
     @property
     def me(self) -> Envelope:
@@ -108,14 +117,24 @@ class UnitOfWork:
                 priority=int(msg.priority),
                 lane=msg.lane,
                 method=msg.method,
-                payload_enc=keyring.encrypt(json.dumps(msg.params, ensure_ascii=False).encode()),
+                payload_enc=keyring.encrypt(json.dumps(_payload(msg), ensure_ascii=False).encode()),
                 contact_id=msg.contact_id,
                 user_key=msg.user_key,
+                case_id=msg.case_id,
+                case_message_id=msg.case_message_id,
+                kind=msg.kind,
             )
             for msg in self.outgoing
         ]
         self.outgoing.clear()
         await outbox.add(self.session, rows)
+
+
+def _payload(msg: Outgoing) -> dict[str, Any]:
+    """The parameters, plus the text of a combinable relay under a key the sender strips before sending."""
+    if msg.combinable_text is None:
+        return msg.params
+    return {**msg.params, COMBINABLE_KEY: msg.combinable_text}
 
 
 def current_uow() -> UnitOfWork:

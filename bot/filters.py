@@ -27,6 +27,13 @@ class KnownContact(UpdateFilter):
         return current_uow().contact is not None
 
 
+class TeamMember(UpdateFilter):
+    """The sender is an active member of the team (and the update comes from the staff group)."""
+
+    def filter(self, update: Update) -> bool:
+        return current_uow().staff is not None
+
+
 class StaffGroup(UpdateFilter):
     """The update comes from the configured staff group."""
 

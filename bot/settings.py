@@ -27,6 +27,7 @@ EXPECTED = {
     "SECRET_KEY": "at least 32 random characters (generate one with `anlaufstelle secret`)",
     "TIMEZONE": "an IANA time zone such as Europe/Berlin",
     "DEFAULT_LANGUAGE": "one of " + ", ".join(LANGUAGES),
+    "STAFF_LANGUAGE": "one of " + ", ".join(LANGUAGES),
     "VAR_DIR": "a directory for the local database and the generated secret key",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
 }
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     timezone: str = "Europe/Berlin"
     default_language: str = "de"
+    staff_language: str = "de"
     var_dir: Path = Path("var")
     log_level: str = "INFO"
 
@@ -104,7 +106,7 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone") from exc
         return value
 
-    @field_validator("default_language")
+    @field_validator("default_language", "staff_language")
     @classmethod
     def _lang(cls, value: str) -> str:
         if value not in LANGUAGES:

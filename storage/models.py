@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, utcnow
@@ -74,6 +74,10 @@ class OutboxMessage(Base):
     payload_enc: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet of the JSON parameters
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     user_key: Mapped[str | None] = mapped_column(String(64))  # for deletion before a contact exists
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="reply")  # what the result is recorded as
+    merged_into: Mapped[int | None] = mapped_column(Integer)  # combined into that row when the group is busy
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,3 +86,69 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_outbox_pending", "status", "priority", "id"),)
+
+
+class StaffMember(Base):
+    """A member of the team, allow-listed by Telegram user id. Young people see only the display name."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # worker | coordinator | admin
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Case(Base):
+    """One young person's conversation with the team, shown as one topic in the staff group."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alias: Mapped[str] = mapped_column(String(16), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)  # message_thread_id once created
+    urgent: Mapped[bool] = mapped_column(default=False)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # oldest unanswered youth message
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        # At most one open case per young person, whatever races: the database says no to a second.
+        Index(
+            "uq_cases_one_open_per_contact",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_cases_topic", "topic_id"),
+    )
+
+
+class CaseMessage(Base):
+    """The map between a message in the young person's chat and its copy in the case topic (and notes)."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))  # in (from the young person) | out (from staff) | note
+    kind: Mapped[str] = mapped_column(String(16))  # text, photo, …, note
+    youth_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # notes only; relays are copied, not kept
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_case_messages_youth", "case_id", "youth_message_id"),
+        Index("ix_case_messages_staff", "case_id", "staff_message_id"),
+    )

@@ -21,6 +21,9 @@ class OutboxRow:
     payload_enc: bytes
     contact_id: int | None
     attempts: int
+    case_id: int | None = None
+    case_message_id: int | None = None
+    kind: str = "reply"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class NewOutboxRow:
     payload_enc: bytes
     contact_id: int | None
     user_key: str | None
+    case_id: int | None = None
+    case_message_id: int | None = None
+    kind: str = "reply"
 
 
 async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
@@ -44,6 +50,9 @@ async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
                 payload_enc=row.payload_enc,
                 contact_id=row.contact_id,
                 user_key=row.user_key,
+                case_id=row.case_id,
+                case_message_id=row.case_message_id,
+                kind=row.kind,
                 status="pending",
                 attempts=0,
                 not_before=now,
@@ -61,9 +70,14 @@ async def due(session: AsyncSession, limit: int = 200) -> list[OutboxRow]:
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
-    return [
-        OutboxRow(r.id, r.priority, r.lane, r.method, r.payload_enc, r.contact_id, r.attempts) for r in result.scalars()
-    ]
+    return [_row(r) for r in result.scalars()]
+
+
+def _row(r: OutboxMessage) -> OutboxRow:
+    return OutboxRow(
+        r.id, r.priority, r.lane, r.method, r.payload_enc, r.contact_id, r.attempts, r.case_id, r.case_message_id,
+        r.kind,
+    )  # fmt: skip
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
@@ -88,7 +102,7 @@ async def mark_sent(session: AsyncSession, row_id: int) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status="sent", sent_at=utcnow(), payload_enc=b"", attempts=OutboxMessage.attempts + 1)
+        .values(status="sent", sent_at=utcnow(), payload_enc=b"", user_key=None, attempts=OutboxMessage.attempts + 1)
     )
 
 
@@ -96,7 +110,7 @@ async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status="failed", error=error[:200], payload_enc=b"", attempts=OutboxMessage.attempts + 1)
+        .values(status="failed", error=error[:200], payload_enc=b"", user_key=None, attempts=OutboxMessage.attempts + 1)
     )
 
 
@@ -112,10 +126,11 @@ async def retry_later(session: AsyncSession, row_id: int, delay: float, error: s
     )
 
 
-async def drop_pending_for_contact(session: AsyncSession, contact_id: int, error: str) -> int:
+async def drop_pending_in_lane(session: AsyncSession, lane: str, error: str) -> int:
+    """Give up on everything waiting for one chat (the person blocked the bot)."""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.contact_id == contact_id, OutboxMessage.status == "pending")
+        .where(OutboxMessage.lane == lane, OutboxMessage.status == "pending")
         .values(status="failed", error=error[:200], payload_enc=b"")
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -135,3 +150,36 @@ async def purge_finished(session: AsyncSession, older_than: timedelta) -> int:
 async def counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: int(n) for status, n in rows.all()}
+
+
+async def merge(session: AsyncSession, into: OutboxRow, payload_enc: bytes, merged_ids: list[int]) -> None:
+    """Combine several pending rows into one: the first carries the combined payload, the others point to it."""
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == into.id).values(method="sendMessage", payload_enc=payload_enc)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(merged_ids), OutboxMessage.status == "pending")
+        .values(status="merged", merged_into=into.id, payload_enc=b"", user_key=None)
+    )
+
+
+async def merged_case_messages(session: AsyncSession, row_id: int) -> list[int]:
+    """The case messages a (possibly combined) row delivers."""
+    ids = await session.scalars(
+        select(OutboxMessage.case_message_id).where(
+            or_(OutboxMessage.id == row_id, OutboxMessage.merged_into == row_id),
+            OutboxMessage.case_message_id.is_not(None),
+        )
+    )
+    return [int(i) for i in ids if i is not None]
+
+
+async def pending_in_lane(session: AsyncSession, lane: str, limit: int = 500) -> list[OutboxRow]:
+    result = await session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.lane == lane, OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return [_row(r) for r in result.scalars()]

@@ -131,3 +131,25 @@ async def bot(settings: Settings, emulator: Emulator) -> AsyncIterator[BotRuntim
         yield runtime
     refused = [c for c in emulator.errors() if c.status == 400]
     assert not refused, f"the bot made requests Telegram would refuse: {[(c.method, c.description) for c in refused]}"
+
+
+STAFF_NAME = "Sam"
+
+
+@pytest.fixture
+async def worker(emulator: Emulator, staff_group, database_url: str):  # type: ignore[no-untyped-def]
+    """A social worker: a member of the staff group and of the team (role worker), shown as "Sam"."""
+    return await add_team_member(emulator, staff_group, database_url, "Sam Worker", STAFF_NAME, "worker")
+
+
+async def add_team_member(emulator: Emulator, group, database_url: str, first_name: str, display: str, role: str):  # type: ignore[no-untyped-def]
+    from storage import staff
+    from storage.engine import session_factory
+
+    user = emulator.add_user(first_name=first_name, language_code="de")
+    group.add_member(user, status="administrator" if role == "admin" else "member")
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session, session.begin():
+        await staff.add(session, user.id, display, role)
+    await engine.dispose()
+    return user

@@ -19,6 +19,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 
 from bot.context import UnitOfWork, bind_uow, unbind_uow
+from bot.delivery.limits import retry_seconds
 from bot.delivery.outgoing import Envelope, text_message
 from bot.services import Services
 from storage import inbox
@@ -64,7 +65,7 @@ class Intake:
                 log.critical("Telegram refused the bot token; check TELEGRAM_BOT_TOKEN")
                 raise
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(retry_seconds(exc.retry_after))
                 continue
             except Conflict:
                 log.error("another instance is polling with this token; waiting before trying again")
@@ -147,8 +148,3 @@ class Intake:
             )
         )
         await uow.flush_outgoing()
-
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

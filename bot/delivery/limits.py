@@ -80,3 +80,9 @@ class Pacer:
             now = self._clock()
             for lane in [k for k, b in self._lanes.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity]:
                 del self._lanes[lane]
+
+
+def retry_seconds(value: object) -> float:
+    """retry_after as PTB reports it (seconds, or a timedelta in newer versions) in seconds."""
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

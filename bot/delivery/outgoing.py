@@ -18,6 +18,7 @@ MESSAGE_CREATING = frozenset(
     {"sendMessage", "copyMessage", "sendLocation", "sendVenue", "sendDocument", "sendPhoto", "sendContact"}
 )
 CALLBACK_LANE = "cb"
+COMBINABLE_KEY = "__combinable_text"
 STAFF_LANE = "g:staff"
 
 
@@ -38,6 +39,10 @@ class Outgoing:
     priority: Priority = Priority.INTERACTIVE
     contact_id: int | None = None
     user_key: str | None = None
+    case_id: int | None = None  # messages into a case topic get its message_thread_id when they are sent
+    case_message_id: int | None = None  # where the sender records the message id the copy got
+    kind: str = "reply"  # how the sender records the result: reply | topic | relay_in | relay_out | notice
+    combinable_text: str | None = None  # a text relay that may be merged with others when the group is busy
 
 
 def private_lane(user_key: str) -> str:
@@ -87,6 +92,24 @@ def remove_keyboard(to: Envelope, message_id: int) -> Outgoing:
         contact_id=to.contact_id,
         user_key=to.user_key,
     )
+
+
+def to_case_topic(
+    method: str,
+    params: dict[str, Any],
+    case_id: int,
+    *,
+    kind: str = "notice",
+    case_message_id: int | None = None,
+    combinable_text: str | None = None,
+    contact_id: int | None = None,
+    priority: Priority = Priority.RELAY,
+) -> Outgoing:
+    """A call into a case's topic in the staff group; the sender fills in the topic's message_thread_id."""
+    return Outgoing(
+        method, params, STAFF_LANE, priority, contact_id=contact_id, case_id=case_id, kind=kind,
+        case_message_id=case_message_id, combinable_text=combinable_text,
+    )  # fmt: skip
 
 
 def answer_callback(callback_query_id: str, text: str | None = None, alert: bool = False) -> Outgoing:

@@ -1,8 +1,10 @@
 """The sender: one task that drains the outbox within Telegram's limits, most urgent first.
 
 Within a chat, messages go in the order they were written. A 429 pauses that chat (or all sending) for
-retry_after; 403 means the person blocked the bot: the contact is marked unreachable and what was waiting for
-them is dropped. A crash between sending and recording means one message may go twice, never zero times.
+retry_after; 403 means the person blocked the bot: the contact is marked unreachable, what was waiting for them
+is dropped, and the team is told in the case topic. When the staff group's budget (20 a minute) is used up,
+pending texts of one case are combined into one message instead of queueing for minutes. A crash between
+sending and recording means one message may go twice, never zero times.
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.delivery.intake import _seconds
-from bot.delivery.limits import Pacer
-from bot.delivery.outgoing import MESSAGE_CREATING
+from bot.delivery.limits import Pacer, retry_seconds
+from bot.delivery.outgoing import COMBINABLE_KEY, MESSAGE_CREATING, STAFF_LANE
+from bot.delivery.results import Recorder
 from bot.services import Services
-from storage import contacts, outbox
-from storage.base import utcnow
+from storage import outbox
 
 log = logging.getLogger(__name__)
 
 HARMLESS = ("message is not modified",)
+TEXT_LIMIT = 4096
 
 
 class Sender:
@@ -34,11 +36,9 @@ class Sender:
         self._services = services
         s = services.settings
         self.pacer = Pacer(
-            s.rate_per_chat_per_second,
-            s.rate_per_chat_burst,
-            s.rate_group_per_minute,
-            s.rate_global_per_second,
+            s.rate_per_chat_per_second, s.rate_per_chat_burst, s.rate_group_per_minute, s.rate_global_per_second
         )
+        self._recorder = Recorder(services)
         self._wake = asyncio.Event()
         self.sent = 0
 
@@ -68,50 +68,80 @@ class Sender:
             if wait > 0:
                 blocked.add(row.lane)
                 soonest = wait if soonest is None else min(soonest, wait)
+                if row.lane == STAFF_LANE:
+                    await self._combine_staff_backlog()
                 continue
             if not await self._send(row):
                 blocked.add(row.lane)
+                soonest = 0.05 if soonest is None else min(soonest, 0.05)
         self.pacer.forget_idle()
         return 0.0 if soonest is None else soonest
 
     async def _send(self, row: outbox.OutboxRow) -> bool:
         """Send one row and record the outcome; False when the lane must wait."""
         params = json.loads(self._services.keyring.decrypt(row.payload_enc))
+        params.pop(COMBINABLE_KEY, None)
+        if not await self._recorder.resolve(row, params):
+            return False  # its case topic does not exist yet
         if row.method in MESSAGE_CREATING:
             self.pacer.take(row.lane)
         try:
-            await self._app.bot.do_api_request(row.method, params)
+            result = await self._app.bot.do_api_request(row.method, params)
         except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
+            seconds = retry_seconds(exc.retry_after)
             self.pacer.pause(row.lane, seconds)
-            await self._record(outbox.retry_later, row.id, seconds, "429")
+            await self._recorder.retry_later(row, seconds, "429")
             return False
         except Forbidden:
-            await self._unreachable(row)
+            await self._recorder.unreachable(row)
             return True
         except BadRequest as exc:
             if any(h in exc.message for h in HARMLESS):
-                await self._record(outbox.mark_sent, row.id)
+                await self._recorder.sent(row, None)
             else:
                 log.warning("Telegram refused %s: %s", row.method, exc.message)
-                await self._record(outbox.mark_failed, row.id, exc.message)
+                await self._recorder.refused(row, exc.message)
             return True
         except (TimedOut, NetworkError) as exc:
-            delay = min(2.0 ** min(row.attempts, 6), 60.0)
-            await self._record(outbox.retry_later, row.id, delay, type(exc).__name__)
+            await self._recorder.retry_later(row, min(2.0 ** min(row.attempts, 6), 60.0), type(exc).__name__)
             return False
-        await self._record(outbox.mark_sent, row.id)
+        await self._recorder.sent(row, result)
         self.sent += 1
         return True
 
-    async def _record(self, fn: Any, *args: Any) -> None:
+    async def _combine_staff_backlog(self) -> None:
+        """The group's budget is used up: merge each case's waiting texts into as few messages as fit."""
+        keyring = self._services.keyring
         async with self._services.sessions() as session, session.begin():
-            await fn(session, *args)
+            pending = await outbox.pending_in_lane(session, STAFF_LANE)
+            by_case: dict[int, list[tuple[outbox.OutboxRow, dict[str, Any]]]] = {}
+            for row in pending:
+                params = json.loads(keyring.decrypt(row.payload_enc)) if row.case_id else {}
+                if row.case_id is not None and COMBINABLE_KEY in params:
+                    by_case.setdefault(row.case_id, []).append((row, params))
+            for rows in by_case.values():
+                for group in _fitting_groups(rows):
+                    if len(group) < 2:
+                        continue
+                    first, params = group[0]
+                    text = "\n\n".join(str(p[COMBINABLE_KEY]) for _r, p in group)
+                    combined = {"chat_id": params["chat_id"], "text": text, COMBINABLE_KEY: text}
+                    payload = keyring.encrypt(json.dumps(combined, ensure_ascii=False).encode())
+                    await outbox.merge(session, first, payload, [r.id for r, _p in group[1:]])
+                    log.info("combined %d waiting messages of one case into one", len(group))
 
-    async def _unreachable(self, row: outbox.OutboxRow) -> None:
-        async with self._services.sessions() as session, session.begin():
-            await outbox.mark_failed(session, row.id, "403")
-            if row.contact_id is not None:
-                await contacts.mark_unreachable(session, row.contact_id)
-                await outbox.drop_pending_for_contact(session, row.contact_id, "403")
-        log.info("a contact blocked the bot; marked unreachable at %s", utcnow().isoformat(timespec="seconds"))
+
+def _fitting_groups(
+    rows: list[tuple[outbox.OutboxRow, dict[str, Any]]],
+) -> list[list[tuple[outbox.OutboxRow, dict[str, Any]]]]:
+    """Consecutive runs of texts whose combination stays within Telegram's 4096 characters."""
+    groups: list[list[tuple[outbox.OutboxRow, dict[str, Any]]]] = [[]]
+    length = 0
+    for row, params in rows:
+        size = len(str(params[COMBINABLE_KEY])) + 2
+        if groups[-1] and length + size > TEXT_LIMIT:
+            groups.append([])
+            length = 0
+        groups[-1].append((row, params))
+        length += size
+    return groups

@@ -1,0 +1,123 @@
+"""What the sender needs to know about the cases: where a case topic is, and what to record after a send."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from bot.delivery.outgoing import STAFF_LANE, Priority, private_lane
+from bot.services import Services
+from storage import cases, contacts, outbox
+
+log = logging.getLogger(__name__)
+
+
+class Recorder:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._topics: dict[int, int] = {}  # case id → message_thread_id, filled as topics are made or looked up
+
+    async def resolve(self, row: outbox.OutboxRow, params: dict[str, Any]) -> bool:
+        """Fill in the case topic of a message into the staff group; False while the topic does not exist yet."""
+        if row.case_id is None or row.lane != STAFF_LANE or row.method == "createForumTopic":
+            return True
+        topic = self._topics.get(row.case_id)
+        if topic is None:
+            async with self._services.sessions() as session:
+                case = await cases.get(session, row.case_id)
+            if case is None or case.topic_id is None:
+                return False
+            topic = self._topics[row.case_id] = case.topic_id
+        params["message_thread_id"] = topic
+        return True
+
+    def forget_topic(self, case_id: int) -> None:
+        self._topics.pop(case_id, None)
+
+    async def sent(self, row: outbox.OutboxRow, result: Any) -> None:
+        async with self._services.sessions() as session, session.begin():
+            await outbox.mark_sent(session, row.id)
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            if row.kind == "topic" and row.case_id is not None and isinstance(result, dict):
+                self._topics[row.case_id] = int(result["message_thread_id"])
+                await cases.set_topic(session, row.case_id, self._topics[row.case_id])
+            elif row.kind in ("relay_in", "card") and message_id is not None:
+                await cases.map_sent(session, await outbox.merged_case_messages(session, row.id), staff=message_id,
+                                     youth=None)  # fmt: skip
+            elif row.kind == "relay_out" and message_id is not None and row.case_message_id is not None:
+                await cases.map_sent(session, [row.case_message_id], staff=None, youth=message_id)
+
+    async def retry_later(self, row: outbox.OutboxRow, seconds: float, reason: str) -> None:
+        async with self._services.sessions() as session, session.begin():
+            await outbox.retry_later(session, row.id, seconds, reason)
+
+    async def refused(self, row: outbox.OutboxRow, description: str) -> None:
+        async with self._services.sessions() as session, session.begin():
+            await outbox.mark_failed(session, row.id, description)
+            if row.kind == "topic" and row.case_id is not None:
+                await self._tell_staff(session, None, "topic_failed", description)
+            elif row.kind == "relay_in" and row.case_id is not None:
+                await self._tell_staff(session, row.case_id, "not_copied", description)
+                await self._tell_youth_not_copied(session, row.contact_id)
+
+    async def unreachable(self, row: outbox.OutboxRow) -> None:
+        """403: the young person blocked the bot. Their case topic is told (once), nothing else is retried."""
+        if row.lane == STAFF_LANE:
+            log.error("Telegram refuses messages to the staff group: is the bot still a member and admin there?")
+            await self.retry_later(row, 60.0, "403")
+            return
+        async with self._services.sessions() as session, session.begin():
+            await outbox.mark_failed(session, row.id, "403")
+            if row.contact_id is None:
+                return
+            contact = await contacts.get(session, row.contact_id)
+            await contacts.mark_unreachable(session, row.contact_id)
+            await outbox.drop_pending_in_lane(session, row.lane, "403")
+            case = await cases.open_for_contact(session, row.contact_id)
+            if contact is not None and contact.status != "unreachable" and case is not None:
+                await self._tell_staff(session, case.id, "blocked", None)
+        log.info("a young person blocked the bot; their contact is marked unreachable")
+
+    async def _tell_youth_not_copied(self, session: Any, contact_id: int | None) -> None:
+        contact = await contacts.get(session, contact_id) if contact_id is not None else None
+        if contact is None:
+            return
+        tr = self._services.catalogs.translator(contact.language)
+        text = tr._("Sorry, we could not pass on your last message. Please send it as text, a photo or a file.")
+        chat_id = self._services.keyring.decrypt_int(contact.chat_id_enc)
+        await self._add(session, private_lane(contact.user_key), {"chat_id": chat_id, "text": text}, None,
+                        contact.id, contact.user_key)  # fmt: skip
+
+    async def _add(
+        self,
+        session: Any,
+        lane: str,
+        payload: dict[str, Any],
+        case_id: int | None,
+        contact_id: int | None = None,
+        user_key: str | None = None,
+    ) -> None:
+        await outbox.add(
+            session,
+            [outbox.NewOutboxRow(
+                priority=int(Priority.RELAY), lane=lane, method="sendMessage",
+                payload_enc=self._services.keyring.encrypt(json.dumps(payload, ensure_ascii=False).encode()),
+                contact_id=contact_id, user_key=user_key, case_id=case_id, kind="notice",
+            )],
+        )  # fmt: skip
+
+    async def _tell_staff(self, session: Any, case_id: int | None, what: str, detail: str | None) -> None:
+        settings = self._services.settings
+        if settings.staff_chat_id is None:
+            return
+        tr = self._services.catalogs.translator(settings.staff_language)
+        if what == "blocked":
+            text = tr._("⚠️ The young person has blocked the bot. Messages to them cannot be delivered.")
+        elif what == "not_copied":
+            text = tr._("⚠️ The young person sent something that cannot be shown here ({reason}). They were "
+                        "asked to send it differently.", reason=detail or "?")  # fmt: skip
+        else:
+            text = tr._("⚠️ The bot could not open a topic for a new case: {reason}. Check the bot's admin "
+                        "rights (manage topics).", reason=detail or "?")  # fmt: skip
+        await self._add(session, STAFF_LANE, {"chat_id": settings.staff_chat_id, "text": text}, case_id)

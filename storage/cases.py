@@ -1,0 +1,193 @@
+"""Cases and the map between a young person's messages and their copies in the case topic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.base import utcnow
+from storage.models import Case, CaseMessage, Contact, StaffMember
+
+
+@dataclass(frozen=True)
+class CaseDTO:
+    id: int
+    alias: str
+    contact_id: int
+    status: str
+    topic_id: int | None
+    urgent: bool
+    claimed_by: int | None
+    outcome: str | None
+    waiting_since: datetime | None
+    first_answer_at: datetime | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    case: CaseDTO
+    language: str
+    place: str | None
+    worker: str | None
+    contact_status: str
+
+
+def _dto(row: Case) -> CaseDTO:
+    return CaseDTO(
+        row.id, row.alias, row.contact_id, row.status, row.topic_id, row.urgent, row.claimed_by, row.outcome,
+        row.waiting_since, row.first_answer_at, row.opened_at, row.closed_at,
+    )  # fmt: skip
+
+
+async def get(session: AsyncSession, case_id: int) -> CaseDTO | None:
+    row = await session.get(Case, case_id, populate_existing=True)
+    return _dto(row) if row else None
+
+
+async def open_for_contact(session: AsyncSession, contact_id: int) -> CaseDTO | None:
+    row = await session.scalar(select(Case).where(Case.contact_id == contact_id, Case.status == "open"))
+    return _dto(row) if row else None
+
+
+async def latest_for_contact(session: AsyncSession, contact_id: int) -> CaseDTO | None:
+    row = await session.scalar(select(Case).where(Case.contact_id == contact_id).order_by(Case.id.desc()).limit(1))
+    return _dto(row) if row else None
+
+
+async def by_topic(session: AsyncSession, topic_id: int) -> CaseDTO | None:
+    row = await session.scalar(select(Case).where(Case.topic_id == topic_id).order_by(Case.id.desc()).limit(1))
+    return _dto(row) if row else None
+
+
+async def create(session: AsyncSession, contact_id: int, new_alias: Callable[[], str]) -> CaseDTO:
+    """A new open case. A second open case for the same person is refused by the database (partial unique
+    index); then the one that won is returned. An alias that happens to exist already is drawn again."""
+    for _attempt in range(10):
+        try:
+            async with session.begin_nested():
+                row = Case(alias=new_alias(), contact_id=contact_id, status="open", opened_at=utcnow(),
+                           urgent=False, reopened_count=0)  # fmt: skip
+                session.add(row)
+            return _dto(row)
+        except IntegrityError:
+            existing = await open_for_contact(session, contact_id)
+            if existing is not None:
+                return existing
+    raise RuntimeError("could not draw a free case alias")
+
+
+async def reopen(session: AsyncSession, case_id: int) -> None:
+    await session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(status="open", closed_at=None, outcome=None, reopened_count=Case.reopened_count + 1)
+    )
+
+
+async def set_topic(session: AsyncSession, case_id: int, topic_id: int | None) -> None:
+    await session.execute(update(Case).where(Case.id == case_id).values(topic_id=topic_id))
+
+
+async def youth_wrote(session: AsyncSession, case_id: int) -> None:
+    """The young person is waiting for an answer from now on (unless they were already)."""
+    await session.execute(
+        update(Case).where(Case.id == case_id).values(waiting_since=func.coalesce(Case.waiting_since, utcnow()))
+    )
+
+
+async def staff_answered(session: AsyncSession, case_id: int) -> None:
+    await session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(waiting_since=None, first_answer_at=func.coalesce(Case.first_answer_at, utcnow()))
+    )
+
+
+async def claim(session: AsyncSession, case_id: int, staff_id: int) -> None:
+    await session.execute(update(Case).where(Case.id == case_id).values(claimed_by=staff_id))
+
+
+async def close(session: AsyncSession, case_id: int, outcome: str) -> None:
+    await session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(status="closed", outcome=outcome, closed_at=utcnow(), waiting_since=None)
+    )
+
+
+async def mark_urgent(session: AsyncSession, case_id: int, urgent: bool = True) -> None:
+    await session.execute(update(Case).where(Case.id == case_id).values(urgent=urgent))
+
+
+async def open_queue(session: AsyncSession) -> list[QueueEntry]:
+    rows = await session.execute(
+        select(Case, Contact.language, Contact.place, Contact.status, StaffMember.display_name)
+        .join(Contact, Contact.id == Case.contact_id)
+        .outerjoin(StaffMember, StaffMember.id == Case.claimed_by)
+        .where(Case.status == "open")
+    )
+    return [QueueEntry(_dto(case), lang, place, worker, status) for case, lang, place, status, worker in rows.all()]
+
+
+# -- the message map -----------------------------------------------------------------------------------------
+
+
+async def record_message(
+    session: AsyncSession,
+    case_id: int,
+    direction: str,
+    kind: str,
+    *,
+    youth_message_id: int | None = None,
+    staff_message_id: int | None = None,
+    staff_id: int | None = None,
+    text_enc: bytes | None = None,
+) -> int:
+    row = CaseMessage(
+        case_id=case_id, direction=direction, kind=kind, youth_message_id=youth_message_id,
+        staff_message_id=staff_message_id, staff_id=staff_id, text_enc=text_enc, created_at=utcnow(),
+    )  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def staff_copy_of(session: AsyncSession, case_id: int, youth_message_id: int) -> int | None:
+    """The message in the topic that shows (or is shown as) this message in the young person's chat."""
+    found = await session.scalar(
+        select(CaseMessage.staff_message_id)
+        .where(CaseMessage.case_id == case_id, CaseMessage.youth_message_id == youth_message_id)
+        .where(CaseMessage.staff_message_id.is_not(None))
+        .limit(1)
+    )
+    return int(found) if found is not None else None
+
+
+async def youth_copy_of(session: AsyncSession, case_id: int, staff_message_id: int) -> int | None:
+    found = await session.scalar(
+        select(CaseMessage.youth_message_id)
+        .where(CaseMessage.case_id == case_id, CaseMessage.staff_message_id == staff_message_id)
+        .where(CaseMessage.youth_message_id.is_not(None))
+        .limit(1)
+    )
+    return int(found) if found is not None else None
+
+
+async def map_sent(
+    session: AsyncSession, case_message_ids: Sequence[int], *, staff: int | None, youth: int | None
+) -> None:
+    """Record where a relayed message landed, once the sender knows."""
+    values: dict[str, int] = {}
+    if staff is not None:
+        values["staff_message_id"] = staff
+    if youth is not None:
+        values["youth_message_id"] = youth
+    if values and case_message_ids:
+        await session.execute(update(CaseMessage).where(CaseMessage.id.in_(case_message_ids)).values(**values))
