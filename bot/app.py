@@ -25,14 +25,14 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.filters import InConversation, KnownContact, StaffGroup, TeamMember
 from bot.settings import Settings
-from conversations import intake
-from handlers import errors, groups, private, relay, staff, team
+from conversations import booking, intake
+from handlers import appointments, errors, groups, private, relay, staff, team
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 TEAM = StaffGroup() & TeamMember()
-YOUTH_COMMANDS = ("start", "help", "privacy", "language", "delete")
-TEAM_COMMANDS = ("queue", "claim", "handover", "note", "close", "card", "staff")
+YOUTH_COMMANDS = ("start", "help", "privacy", "language", "delete", "appointment", "tour")
+TEAM_COMMANDS = ("queue", "claim", "handover", "note", "close", "card", "staff", "today", "week")
 
 AnyApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -64,10 +64,13 @@ def register_handlers(app: AnyApplication) -> None:
         ("privacy", private.privacy_command),
         ("language", private.language_command),
         ("delete", private.delete_command),
+        ("appointments", appointments.my_appointments),
+        ("tour", appointments.tour_command),
     ):
         app.add_handler(CommandHandler(command, callback, filters=PRIVATE))
-    for handler in intake.build_handlers():
+    for handler in [*intake.build_handlers(), *booking.build_handlers()]:
         app.add_handler(handler)
+    app.add_handler(CallbackQueryHandler(appointments.appointment_button, pattern=r"^ap:"))
     app.add_handler(CallbackQueryHandler(private.language_chosen, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(private.delete_chosen, pattern=r"^del:"))
     app.add_handler(CommandHandler(TEAM_COMMANDS, team.team_command_in_private, filters=PRIVATE))
@@ -86,10 +89,14 @@ def register_handlers(app: AnyApplication) -> None:
         ("close", staff.close),
         ("card", staff.card),
         ("staff", team.staff_command),
+        ("today", appointments.today_command),
+        ("week", appointments.week_command),
+        ("appointments", appointments.case_appointments),
     ):
         app.add_handler(CommandHandler(command, callback, filters=TEAM & filters.UpdateType.MESSAGE))
     app.add_handler(CommandHandler(YOUTH_COMMANDS, team.private_command_in_group, filters=TEAM))
     app.add_handler(CallbackQueryHandler(staff.close_chosen, pattern=r"^close:"))
+    app.add_handler(CallbackQueryHandler(appointments.staff_appointment_button, pattern=r"^sa:"))
     app.add_handler(
         MessageHandler(
             TEAM & filters.IS_TOPIC_MESSAGE & ~filters.COMMAND & filters.UpdateType.MESSAGE, relay.staff_message

@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.languages import normalise_language_code
 from bot.services import Services
 from storage import contacts, conversations, outbox, staff
+from storage.appointments import ReminderDTO
 from storage.contacts import ContactDTO
 from storage.conversations import ConversationDTO
 from storage.staff import StaffDTO
@@ -41,6 +42,7 @@ class UnitOfWork:
     staff: StaffDTO | None = None  # the sender, when the update comes from an allow-listed team member
     outgoing: list[Outgoing] = field(default_factory=list)
     error: BaseException | None = None
+    new_reminders: list[ReminderDTO] = field(default_factory=list)  # scheduled once the update has committed
 
     @classmethod
     async def open(cls, session: AsyncSession, services: Services, update: Update) -> UnitOfWork:

@@ -61,6 +61,10 @@ class Translator:
     def rtl(self) -> bool:
         return self.language.rtl
 
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._tz
+
     def _(self, msgid: str, /, **values: object) -> str:
         return self._finish(self._translations.gettext(msgid), values)
 
@@ -85,6 +89,10 @@ class Translator:
 
     def datetime(self, value: dt.datetime, format: str = "medium") -> str:
         return babel_dates.format_datetime(value, format=format, tzinfo=self._tz, locale=self.language.babel_locale)
+
+    def day(self, value: dt.date) -> str:
+        """A short day for a button: 'Tue, 24 Nov' / 'Di., 24. Nov.'."""
+        return babel_dates.format_skeleton("MMMEd", value, locale=self.language.babel_locale)
 
     def time(self, value: dt.datetime, format: str = "short") -> str:
         return babel_dates.format_time(value, format=format, tzinfo=self._tz, locale=self.language.babel_locale)

@@ -11,9 +11,21 @@ from telegram import Message, MessageEntity
 
 CAPTIONED = ("photo", "video", "document", "audio", "animation", "voice")
 KINDS = (
-    "text", "photo", "video", "video_note", "voice", "audio", "document", "animation", "sticker", "venue",
-    "location", "contact", "poll", "dice",
-)  # fmt: skip
+    "text",
+    "photo",
+    "video",
+    "video_note",
+    "voice",
+    "audio",
+    "document",
+    "animation",
+    "sticker",
+    "venue",
+    "location",
+    "contact",
+    "poll",
+    "dice",
+)
 
 
 def message_kind(message: Message) -> str:

@@ -15,49 +15,46 @@ from telegram import BotCommand
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import AnyApplication, build_application
+from bot.clock import Clock, SystemClock
+from bot.context import UnitOfWork
 from bot.delivery.intake import Intake
 from bot.delivery.sender import Sender
-from bot.i18n import Catalogs
-from bot.privacy import Keyring
-from bot.services import Services
+from bot.scheduler import ReminderScheduler
+from bot.services import Services, build_services
 from bot.settings import ConfigError, Settings, resolve_secret_key
 from storage import migrate
-from storage.engine import create_engine, session_factory
 
 log = logging.getLogger(__name__)
 
 
 class BotRuntime:
-    def __init__(self, settings: Settings, secret_key: str | None = None) -> None:
+    def __init__(self, settings: Settings, secret_key: str | None = None, clock: Clock | None = None) -> None:
         if settings.telegram_bot_token is None:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set: expected the token from @BotFather.")
         self.settings = settings
         self._secret_key = secret_key
+        self._clock = clock or SystemClock()
         self._tasks: list[asyncio.Task[None]] = []
         self._fatal: asyncio.Future[BaseException] | None = None
         self.app: AnyApplication | None = None
         self.services: Services | None = None
         self.intake: Intake | None = None
         self.sender: Sender | None = None
+        self.reminders: ReminderScheduler | None = None
 
     async def start(self) -> None:
         settings = self.settings
         secret = self._secret_key or resolve_secret_key(settings)[0]
-        engine = create_engine(settings.effective_database_url)
-        await migrate.upgrade(engine)
-        self.services = Services(
-            settings=settings,
-            keyring=Keyring(secret),
-            catalogs=Catalogs(settings.tz, settings.default_language),
-            engine=engine,
-            sessions=session_factory(engine),
-        )
+        self.services = build_services(settings, secret, self._clock)
+        await migrate.upgrade(self.services.engine)
         assert settings.telegram_bot_token is not None
         self.app = build_application(settings, settings.telegram_bot_token.get_secret_value())
         await self.app.initialize()
         await self.app.start()
         self.sender = Sender(self.app, self.services)
-        self.intake = Intake(self.app, self.services, on_outbox=self.sender.wake)
+        self.reminders = ReminderScheduler(self.app, self.services, self.sender.wake)
+        self.intake = Intake(self.app, self.services, after_commit=self._after_commit)
+        await self.reminders.rebuild()
         await self._publish_commands()
         self._fatal = asyncio.get_running_loop().create_future()
         for name, job in (
@@ -68,11 +65,19 @@ class BotRuntime:
             self._tasks.append(asyncio.create_task(self._supervise(name, job), name=f"anlaufstelle-{name}"))
         log.info("bot started: polling, processing and sending")
 
+    def _after_commit(self, uow: UnitOfWork | None) -> None:
+        """An update was handled: its messages may go, its new reminders get their jobs."""
+        assert self.sender is not None and self.reminders is not None
+        self.sender.wake()
+        for reminder in uow.new_reminders if uow is not None else ():
+            self.reminders.schedule(reminder)
+
     async def _supervise(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         """Keep a loop running; an unexpected error restarts it after a pause, a bad token stops the bot."""
         while True:
             try:
                 await job()
+                return  # a loop returns only when it was asked to stop
             except asyncio.CancelledError:
                 raise
             except InvalidToken as exc:
@@ -91,6 +96,9 @@ class BotRuntime:
             commands = [
                 BotCommand("start", tr._("Start")),
                 BotCommand("help", tr._("What you can do here")),
+                BotCommand("appointment", tr._("Book a time to talk")),
+                BotCommand("appointments", tr._("Your appointments")),
+                BotCommand("tour", tr._("Where the bus is")),
                 BotCommand("language", tr._("Choose your language")),
                 BotCommand("privacy", tr._("What we store")),
                 BotCommand("delete", tr._("Delete your data")),
@@ -106,6 +114,10 @@ class BotRuntime:
         return await self._fatal
 
     async def stop(self) -> None:
+        if self.sender is not None:
+            self.sender.stop()
+            sending = [t for t in self._tasks if t.get_name() == "anlaufstelle-send"]
+            await asyncio.wait(sending, timeout=10)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
 from bot.i18n import Catalogs
 from bot.privacy import Keyring
 from bot.settings import Settings
@@ -18,3 +19,20 @@ class Services:
     catalogs: Catalogs
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+
+def build_services(settings: Settings, secret_key: str, clock: Clock | None = None) -> Services:
+    """The services for a settings object: used by the running bot and by command-line actions."""
+    from bot.clock import SystemClock
+    from storage.engine import create_engine, session_factory
+
+    engine = create_engine(settings.effective_database_url)
+    return Services(
+        settings=settings,
+        keyring=Keyring(secret_key),
+        catalogs=Catalogs(settings.tz, settings.default_language),
+        engine=engine,
+        sessions=session_factory(engine),
+        clock=clock or SystemClock(),
+    )

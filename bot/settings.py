@@ -30,6 +30,8 @@ EXPECTED = {
     "STAFF_LANGUAGE": "one of " + ", ".join(LANGUAGES),
     "VAR_DIR": "a directory for the local database and the generated secret key",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "REMINDER_OFFSETS": "a list like 24h,1h (m, h or d before the appointment)",
+    "BOOKING_DAYS_AHEAD": "how many days ahead young people can book, 1–90",
 }
 
 
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
     rate_group_per_minute: int = Field(default=20, ge=1)
     rate_global_per_second: int = Field(default=30, ge=1)
     poll_timeout_seconds: int = Field(default=25, ge=0, le=50)
+
+    # Appointments
+    reminder_offsets: str = Field(default="24h,1h", pattern=r"^\s*\d+[mhd](\s*,\s*\d+[mhd])*\s*$")
+    booking_days_ahead: int = Field(default=21, ge=1, le=90)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -230,7 +230,7 @@ async def _chose_place(uow: UnitOfWork, draft: Draft, place: str) -> None:
     thanks = tr._("Thanks, {name}!", name=draft.nickname) if draft.nickname else tr._("Thanks!")
     text = thanks + " " + tr._("Now write us what's on your mind – a social worker will answer you here.")
     text += "\n\n" + tr._("/help shows what else you can do here.")
-    _show(uow, draft, text, None)
+    _show(uow, draft, text, [[(tr._("Book a time with the bus"), "bk:start")]])
 
 
 async def _ask_again(uow: UnitOfWork, draft: Draft, state: State) -> None:

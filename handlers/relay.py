@@ -24,11 +24,23 @@ async def youth_message(update: Update, ctx: BotContext) -> None:
     entry = await cases.record_message(uow.session, case.id, "in", kind, youth_message_id=message.message_id)
     replied = relaying.replied_message_id(message)
     staff_copy = await cases.staff_copy_of(uow.session, case.id, replied) if replied else None
-    params = {"chat_id": uow.services.settings.staff_chat_id, "from_chat_id": message.chat_id,
-              "message_id": message.message_id, **relaying.reply_to(staff_copy)}  # fmt: skip
-    uow.send(to_case_topic("copyMessage", params, case.id, kind="relay_in", case_message_id=entry,
-                           combinable_text=message.text if kind == "text" and not staff_copy else None,
-                           contact_id=uow.contact.id))  # fmt: skip
+    params = {
+        "chat_id": uow.services.settings.staff_chat_id,
+        "from_chat_id": message.chat_id,
+        "message_id": message.message_id,
+        **relaying.reply_to(staff_copy),
+    }
+    uow.send(
+        to_case_topic(
+            "copyMessage",
+            params,
+            case.id,
+            kind="relay_in",
+            case_message_id=entry,
+            combinable_text=message.text if kind == "text" and not staff_copy else None,
+            contact_id=uow.contact.id,
+        )
+    )
     await cases.youth_wrote(uow.session, case.id)
     await contacts.touch(uow.session, uow.contact.id)
     if fresh:
@@ -48,8 +60,9 @@ async def youth_edit(update: Update, ctx: BotContext) -> None:
     text = uow.staff_tr._("✏️ Edited by the young person:") + "\n" + new_text
     entry = await cases.record_message(uow.session, case.id, "in", "edit", youth_message_id=message.message_id)
     params = {"chat_id": uow.services.settings.staff_chat_id, "text": text[:4096], **relaying.reply_to(original)}
-    uow.send(to_case_topic("sendMessage", params, case.id, kind="relay_in", case_message_id=entry,
-                           contact_id=uow.contact.id))  # fmt: skip
+    uow.send(
+        to_case_topic("sendMessage", params, case.id, kind="relay_in", case_message_id=entry, contact_id=uow.contact.id)
+    )
     await cases.youth_wrote(uow.session, case.id)
 
 
@@ -75,8 +88,9 @@ async def ensure_open_case(uow: UnitOfWork) -> tuple[CaseDTO, bool]:
         intro = ""
     card = casework.card_text(case, contact, None, tr, case.opened_at)
     text = f"{intro}\n\n{card}".strip()
-    uow.send(to_case_topic("sendMessage", {"chat_id": staff_chat, "text": text}, case.id, kind="card",
-                           combinable_text=text))  # fmt: skip
+    uow.send(
+        to_case_topic("sendMessage", {"chat_id": staff_chat, "text": text}, case.id, kind="card", combinable_text=text)
+    )
     return case, True
 
 
@@ -99,8 +113,9 @@ async def staff_message(update: Update, ctx: BotContext) -> None:
     if case.claimed_by is None:
         await cases.claim(uow.session, case.id, uow.staff.id)  # the first answer claims an unclaimed case
     kind = relaying.message_kind(message)
-    entry = await cases.record_message(uow.session, case.id, "out", kind, staff_message_id=message.message_id,
-                                       staff_id=uow.staff.id)  # fmt: skip
+    entry = await cases.record_message(
+        uow.session, case.id, "out", kind, staff_message_id=message.message_id, staff_id=uow.staff.id
+    )
     replied = relaying.replied_message_id(message)
     youth_copy = await cases.youth_copy_of(uow.session, case.id, replied) if replied else None
     chat_id = uow.services.keyring.decrypt_int(contact.chat_id_enc)
@@ -113,6 +128,17 @@ async def staff_message(update: Update, ctx: BotContext) -> None:
         params = {**params, "from_chat_id": staff_chat, "message_id": message.message_id}
         if kind in relaying.CAPTIONED:
             params.update(relaying.signed_caption(name, message))
-    uow.send(Outgoing(method, params, private_lane(contact.user_key), Priority.RELAY, contact_id=contact.id,
-                      user_key=contact.user_key, case_id=case.id, case_message_id=entry, kind="relay_out"))  # fmt: skip
+    uow.send(
+        Outgoing(
+            method,
+            params,
+            private_lane(contact.user_key),
+            Priority.RELAY,
+            contact_id=contact.id,
+            user_key=contact.user_key,
+            case_id=case.id,
+            case_message_id=entry,
+            kind="relay_out",
+        )
+    )
     await cases.staff_answered(uow.session, case.id)

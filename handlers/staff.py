@@ -35,8 +35,17 @@ def say(uow: UnitOfWork, message: Message, text: str, keyboard: Keyboard | None 
 
 def tell_young_person(uow: UnitOfWork, case: CaseDTO, contact: contacts.ContactDTO, text: str) -> None:
     chat_id = uow.services.keyring.decrypt_int(contact.chat_id_enc)
-    uow.send(Outgoing("sendMessage", {"chat_id": chat_id, "text": text}, private_lane(contact.user_key),
-                      Priority.RELAY, contact_id=contact.id, user_key=contact.user_key, case_id=case.id))  # fmt: skip
+    uow.send(
+        Outgoing(
+            "sendMessage",
+            {"chat_id": chat_id, "text": text},
+            private_lane(contact.user_key),
+            Priority.RELAY,
+            contact_id=contact.id,
+            user_key=contact.user_key,
+            case_id=case.id,
+        )
+    )
 
 
 async def case_here(uow: UnitOfWork, message: Message) -> tuple[CaseDTO, contacts.ContactDTO] | None:
@@ -100,8 +109,15 @@ async def note(update: Update, ctx: BotContext) -> None:
         say(uow, message, uow.staff_tr._("Write the note after the command: /note …"))
         return
     encrypted = uow.services.keyring.encrypt(text.encode())
-    await cases.record_message(uow.session, found[0].id, "note", "note", staff_message_id=message.message_id,
-                               staff_id=uow.staff.id, text_enc=encrypted)  # fmt: skip
+    await cases.record_message(
+        uow.session,
+        found[0].id,
+        "note",
+        "note",
+        staff_message_id=message.message_id,
+        staff_id=uow.staff.id,
+        text_enc=encrypted,
+    )
     say(uow, message, uow.staff_tr._("📝 Note saved. It is not sent to the young person."))
 
 
@@ -113,8 +129,9 @@ async def card(update: Update, ctx: BotContext) -> None:
         return
     case, contact = found
     worker = await staff.get(uow.session, case.claimed_by) if case.claimed_by else None
-    say(uow, message, casework.card_text(case, contact, worker.display_name if worker else None, uow.staff_tr,
-                                         utcnow()))  # fmt: skip
+    say(
+        uow, message, casework.card_text(case, contact, worker.display_name if worker else None, uow.staff_tr, utcnow())
+    )
 
 
 async def close(update: Update, ctx: BotContext) -> None:
@@ -147,8 +164,14 @@ async def close_chosen(update: Update, ctx: BotContext) -> None:
     done = tr._(
         "Case closed by {name}: {outcome}.", name=uow.staff.display_name, outcome=tr._(casework.OUTCOMES[outcome])
     )
-    uow.send(Outgoing("editMessageText", {"chat_id": query.message.chat.id, "message_id": query.message.message_id,
-                                          "text": done}, STAFF_LANE, Priority.INTERACTIVE))  # fmt: skip
+    uow.send(
+        Outgoing(
+            "editMessageText",
+            {"chat_id": query.message.chat.id, "message_id": query.message.message_id, "text": done},
+            STAFF_LANE,
+            Priority.INTERACTIVE,
+        )
+    )
     uow.send(to_case_topic("closeForumTopic", {"chat_id": uow.services.settings.staff_chat_id}, case.id))
     youth_tr = uow.services.catalogs.translator(contact.language)
     text = youth_tr._("We are closing this conversation for now. If you want to talk again, just write – we are here.")

@@ -32,8 +32,13 @@ async def staff_command(update: Update, ctx: BotContext) -> None:
         lines = [f"• {m.display_name} ({m.role})" for m in members]
         say(uow, message, "\n".join([tr._("The team:"), *lines]))
     else:
-        say(uow, message, tr._("Answer a message of the person with /staff add worker|coordinator|admin Name, "
-                               "or with /staff remove."))  # fmt: skip
+        say(
+            uow,
+            message,
+            tr._(
+                "Answer a message of the person with /staff add worker|coordinator|admin Name, or with /staff remove."
+            ),
+        )
 
 
 async def team_command_in_private(update: Update, ctx: BotContext) -> None:

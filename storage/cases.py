@@ -41,9 +41,19 @@ class QueueEntry:
 
 def _dto(row: Case) -> CaseDTO:
     return CaseDTO(
-        row.id, row.alias, row.contact_id, row.status, row.topic_id, row.urgent, row.claimed_by, row.outcome,
-        row.waiting_since, row.first_answer_at, row.opened_at, row.closed_at,
-    )  # fmt: skip
+        row.id,
+        row.alias,
+        row.contact_id,
+        row.status,
+        row.topic_id,
+        row.urgent,
+        row.claimed_by,
+        row.outcome,
+        row.waiting_since,
+        row.first_answer_at,
+        row.opened_at,
+        row.closed_at,
+    )
 
 
 async def get(session: AsyncSession, case_id: int) -> CaseDTO | None:
@@ -72,8 +82,14 @@ async def create(session: AsyncSession, contact_id: int, new_alias: Callable[[],
     for _attempt in range(10):
         try:
             async with session.begin_nested():
-                row = Case(alias=new_alias(), contact_id=contact_id, status="open", opened_at=utcnow(),
-                           urgent=False, reopened_count=0)  # fmt: skip
+                row = Case(
+                    alias=new_alias(),
+                    contact_id=contact_id,
+                    status="open",
+                    opened_at=utcnow(),
+                    urgent=False,
+                    reopened_count=0,
+                )
                 session.add(row)
             return _dto(row)
         except IntegrityError:
@@ -151,9 +167,15 @@ async def record_message(
     text_enc: bytes | None = None,
 ) -> int:
     row = CaseMessage(
-        case_id=case_id, direction=direction, kind=kind, youth_message_id=youth_message_id,
-        staff_message_id=staff_message_id, staff_id=staff_id, text_enc=text_enc, created_at=utcnow(),
-    )  # fmt: skip
+        case_id=case_id,
+        direction=direction,
+        kind=kind,
+        youth_message_id=youth_message_id,
+        staff_message_id=staff_message_id,
+        staff_id=staff_id,
+        text_enc=text_enc,
+        created_at=utcnow(),
+    )
     session.add(row)
     await session.flush()
     return row.id

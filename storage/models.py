@@ -3,7 +3,7 @@ updates only encrypted (see bot.privacy)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -152,3 +152,90 @@ class CaseMessage(Base):
         Index("ix_case_messages_youth", "case_id", "youth_message_id"),
         Index("ix_case_messages_staff", "case_id", "staff_message_id"),
     )
+
+
+class Stop(Base):
+    """A place where the bus stops, from the tour plan (tour.yaml)."""
+
+    __tablename__ = "stops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(48), unique=True)  # the plan's id, e.g. "peine-markt"
+    name: Mapped[str] = mapped_column(String(120))
+    place: Mapped[str] = mapped_column(String(32))  # a code of bot.profile.PLACES
+    address: Mapped[str] = mapped_column(String(200))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    capacity: Mapped[int] = mapped_column(Integer, default=1)  # conversations at the same time
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    active: Mapped[bool] = mapped_column(default=True)  # a stop dropped from the plan keeps its bookings
+
+
+class StopWindow(Base):
+    """When the bus is at a stop: on weekdays (0 = Monday) or on one date, from a local time to a local time."""
+
+    __tablename__ = "stop_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stop_id: Mapped[int] = mapped_column(ForeignKey("stops.id", ondelete="CASCADE"))
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    on_date: Mapped[date | None]
+    starts: Mapped[time]
+    ends: Mapped[time]
+    source: Mapped[str] = mapped_column(String(8), default="plan")  # plan (from the file) | extra (one-off)
+
+
+class StopCancellation(Base):
+    """A day on which the bus does not come to a stop, whatever the plan says."""
+
+    __tablename__ = "stop_cancellations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stop_id: Mapped[int] = mapped_column(ForeignKey("stops.id", ondelete="CASCADE"))
+    on_date: Mapped[date]
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("uq_stop_cancellations_day", "stop_id", "on_date", unique=True),)
+
+
+class SlotBooking(Base):
+    """How many of a slot's places are taken. One atomic conditional UPDATE per booking keeps the capacity on
+    both databases, whoever races for the last place."""
+
+    __tablename__ = "slot_bookings"
+
+    stop_id: Mapped[int] = mapped_column(ForeignKey("stops.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    stop_id: Mapped[int] = mapped_column(ForeignKey("stops.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    topic: Mapped[str | None] = mapped_column(String(32))  # a code of bot.booking.TOPICS
+    status: Mapped[str] = mapped_column(String(12), default="booked")  # booked|cancelled|attended|no_show
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))  # young_person | staff | plan
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_appointments_start", "starts_at"), Index("ix_appointments_contact", "contact_id"))
+
+
+class Reminder(Base):
+    """A reminder to send at a moment; the scheduler's jobs are rebuilt from these rows at every start."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    offset_label: Mapped[str] = mapped_column(String(8))  # "24h", "1h"
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dropped
+
+    __table_args__ = (Index("ix_reminders_pending", "status", "due_at"),)

@@ -75,9 +75,17 @@ async def due(session: AsyncSession, limit: int = 200) -> list[OutboxRow]:
 
 def _row(r: OutboxMessage) -> OutboxRow:
     return OutboxRow(
-        r.id, r.priority, r.lane, r.method, r.payload_enc, r.contact_id, r.attempts, r.case_id, r.case_message_id,
+        r.id,
+        r.priority,
+        r.lane,
+        r.method,
+        r.payload_enc,
+        r.contact_id,
+        r.attempts,
+        r.case_id,
+        r.case_message_id,
         r.kind,
-    )  # fmt: skip
+    )
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0, interval: float = 0.05) -> None:
@@ -13,3 +14,20 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"condition not met within {timeout} s: {check.__name__}")
         await asyncio.sleep(interval)
+
+
+class FakeClock:
+    """A clock the test moves by hand (reminders and bookings never wait for real hours)."""
+
+    def __init__(self, start: datetime) -> None:
+        assert start.tzinfo is not None
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta

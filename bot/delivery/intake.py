@@ -38,11 +38,11 @@ class Intake:
         self,
         app: Application[Any, Any, Any, Any, Any, Any],
         services: Services,
-        on_outbox: Callable[[], None],
+        after_commit: Callable[[UnitOfWork | None], None],
     ) -> None:
         self._app = app
         self._services = services
-        self._on_outbox = on_outbox
+        self._after_commit = after_commit  # wakes the sender, schedules new reminders
         self._stored = asyncio.Event()
         self.polls = 0
 
@@ -110,6 +110,7 @@ class Intake:
     async def _process_one(self, row: inbox.PendingUpdate) -> None:
         keyring = self._services.keyring
         update = Update.de_json(json.loads(keyring.decrypt(row.payload_enc)), self._app.bot)
+        committed: UnitOfWork | None = None
         try:
             async with self._services.sessions() as session, session.begin():
                 uow = await UnitOfWork.open(session, self._services, update)
@@ -122,9 +123,10 @@ class Intake:
                     raise HandlerFailed(type(uow.error).__name__) from uow.error
                 await uow.flush_outgoing()
                 await inbox.mark_done(session, row.update_id)
+            committed = uow
         except Exception as exc:  # a handler or the database failed: rolled back, counted, maybe set aside
             await self._record_failure(update, exc)
-        self._on_outbox()
+        self._after_commit(committed)
 
     async def _record_failure(self, update: Update, exc: Exception) -> None:
         error = str(exc) if isinstance(exc, HandlerFailed) else type(exc).__name__

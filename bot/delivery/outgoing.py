@@ -7,9 +7,12 @@ back, and never loses a reply for a change that was committed.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
+
+from telegram import InputFile
 
 Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
@@ -19,6 +22,7 @@ MESSAGE_CREATING = frozenset(
 )
 CALLBACK_LANE = "cb"
 COMBINABLE_KEY = "__combinable_text"
+UPLOAD_KEY = "__upload_base64"
 STAFF_LANE = "g:staff"
 
 
@@ -107,9 +111,31 @@ def to_case_topic(
 ) -> Outgoing:
     """A call into a case's topic in the staff group; the sender fills in the topic's message_thread_id."""
     return Outgoing(
-        method, params, STAFF_LANE, priority, contact_id=contact_id, case_id=case_id, kind=kind,
-        case_message_id=case_message_id, combinable_text=combinable_text,
-    )  # fmt: skip
+        method,
+        params,
+        STAFF_LANE,
+        priority,
+        contact_id=contact_id,
+        case_id=case_id,
+        kind=kind,
+        case_message_id=case_message_id,
+        combinable_text=combinable_text,
+    )
+
+
+def upload(filename: str, content: bytes) -> dict[str, str]:
+    """A file to upload, as JSON for the outbox; the sender turns it into a multipart upload."""
+    return {UPLOAD_KEY: base64.b64encode(content).decode(), "filename": filename}
+
+
+def materialise(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters ready for Bot.do_api_request: uploads become InputFile objects."""
+    return {
+        key: InputFile(base64.b64decode(value[UPLOAD_KEY]), filename=value["filename"])
+        if isinstance(value, dict) and UPLOAD_KEY in value
+        else value
+        for key, value in params.items()
+    }
 
 
 def answer_callback(callback_query_id: str, text: str | None = None, alert: bool = False) -> Outgoing:

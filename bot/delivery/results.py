@@ -43,8 +43,9 @@ class Recorder:
                 self._topics[row.case_id] = int(result["message_thread_id"])
                 await cases.set_topic(session, row.case_id, self._topics[row.case_id])
             elif row.kind in ("relay_in", "card") and message_id is not None:
-                await cases.map_sent(session, await outbox.merged_case_messages(session, row.id), staff=message_id,
-                                     youth=None)  # fmt: skip
+                await cases.map_sent(
+                    session, await outbox.merged_case_messages(session, row.id), staff=message_id, youth=None
+                )
             elif row.kind == "relay_out" and message_id is not None and row.case_message_id is not None:
                 await cases.map_sent(session, [row.case_message_id], staff=None, youth=message_id)
 
@@ -86,8 +87,14 @@ class Recorder:
         tr = self._services.catalogs.translator(contact.language)
         text = tr._("Sorry, we could not pass on your last message. Please send it as text, a photo or a file.")
         chat_id = self._services.keyring.decrypt_int(contact.chat_id_enc)
-        await self._add(session, private_lane(contact.user_key), {"chat_id": chat_id, "text": text}, None,
-                        contact.id, contact.user_key)  # fmt: skip
+        await self._add(
+            session,
+            private_lane(contact.user_key),
+            {"chat_id": chat_id, "text": text},
+            None,
+            contact.id,
+            contact.user_key,
+        )
 
     async def _add(
         self,
@@ -100,12 +107,19 @@ class Recorder:
     ) -> None:
         await outbox.add(
             session,
-            [outbox.NewOutboxRow(
-                priority=int(Priority.RELAY), lane=lane, method="sendMessage",
-                payload_enc=self._services.keyring.encrypt(json.dumps(payload, ensure_ascii=False).encode()),
-                contact_id=contact_id, user_key=user_key, case_id=case_id, kind="notice",
-            )],
-        )  # fmt: skip
+            [
+                outbox.NewOutboxRow(
+                    priority=int(Priority.RELAY),
+                    lane=lane,
+                    method="sendMessage",
+                    payload_enc=self._services.keyring.encrypt(json.dumps(payload, ensure_ascii=False).encode()),
+                    contact_id=contact_id,
+                    user_key=user_key,
+                    case_id=case_id,
+                    kind="notice",
+                )
+            ],
+        )
 
     async def _tell_staff(self, session: Any, case_id: int | None, what: str, detail: str | None) -> None:
         settings = self._services.settings
@@ -115,9 +129,15 @@ class Recorder:
         if what == "blocked":
             text = tr._("⚠️ The young person has blocked the bot. Messages to them cannot be delivered.")
         elif what == "not_copied":
-            text = tr._("⚠️ The young person sent something that cannot be shown here ({reason}). They were "
-                        "asked to send it differently.", reason=detail or "?")  # fmt: skip
+            text = tr._(
+                "⚠️ The young person sent something that cannot be shown here ({reason}). They were "
+                "asked to send it differently.",
+                reason=detail or "?",
+            )
         else:
-            text = tr._("⚠️ The bot could not open a topic for a new case: {reason}. Check the bot's admin "
-                        "rights (manage topics).", reason=detail or "?")  # fmt: skip
+            text = tr._(
+                "⚠️ The bot could not open a topic for a new case: {reason}. Check the bot's admin "
+                "rights (manage topics).",
+                reason=detail or "?",
+            )
         await self._add(session, STAFF_LANE, {"chat_id": settings.staff_chat_id, "text": text}, case_id)

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import Application
 
 from bot.delivery.limits import Pacer, retry_seconds
-from bot.delivery.outgoing import COMBINABLE_KEY, MESSAGE_CREATING, STAFF_LANE
+from bot.delivery.outgoing import COMBINABLE_KEY, MESSAGE_CREATING, STAFF_LANE, materialise
 from bot.delivery.results import Recorder
 from bot.services import Services
 from storage import outbox
@@ -40,13 +40,19 @@ class Sender:
         )
         self._recorder = Recorder(services)
         self._wake = asyncio.Event()
+        self._stopping = False
         self.sent = 0
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the message in hand, then return from run_forever (a graceful stop sends nothing twice)."""
+        self._stopping = True
+        self._wake.set()
+
     async def run_forever(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             wait = await self.drain_once()
             if wait is None or wait > 0:
@@ -62,6 +68,8 @@ class Sender:
         blocked: set[str] = set()
         soonest: float | None = None
         for row in rows:
+            if self._stopping:
+                return None
             if row.lane in blocked:
                 continue
             wait = self.pacer.wait_time(row.lane) if row.method in MESSAGE_CREATING else 0.0
@@ -86,7 +94,7 @@ class Sender:
         if row.method in MESSAGE_CREATING:
             self.pacer.take(row.lane)
         try:
-            result = await self._app.bot.do_api_request(row.method, params)
+            result = await self._app.bot.do_api_request(row.method, materialise(params))
         except RetryAfter as exc:
             seconds = retry_seconds(exc.retry_after)
             self.pacer.pause(row.lane, seconds)

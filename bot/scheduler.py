@@ -1,0 +1,101 @@
+"""Reminders through APScheduler (PTB's JobQueue): one job per pending reminder row, rebuilt at every start.
+
+Jobs are never pickled: the rows are the truth. A job only asks for its reminder to be sent; sending marks the
+row sent in the same transaction as the outbox message, so each reminder goes exactly once across restarts. A
+reminder that came due while the bot was down is sent at start if the appointment is still ahead, else dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram.ext import Application, CallbackContext
+
+from bot import appointments as appointment_rules
+from bot import booking
+from bot.context import UnitOfWork
+from bot.delivery.outgoing import Priority
+from bot.services import Services
+from storage import appointments, contacts, tour
+from storage.appointments import ReminderDTO
+
+log = logging.getLogger(__name__)
+
+
+class ReminderScheduler:
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], services: Services, wake_sender: Any) -> None:
+        self._app = app
+        self._services = services
+        self._wake_sender = wake_sender
+
+    async def rebuild(self) -> int:
+        """At start: send or drop what came due while we were down, and a job for every other pending row."""
+        await self.run_due()
+        async with self._services.sessions() as session:
+            pending = await appointments.pending_reminders(session)
+        for reminder in pending:
+            self.schedule(reminder)
+        return len(pending)
+
+    def schedule(self, reminder: ReminderDTO) -> None:
+        job_queue = self._app.job_queue
+        assert job_queue is not None
+        name = f"reminder:{reminder.id}"
+        for old in job_queue.get_jobs_by_name(name):
+            old.schedule_removal()
+        job_queue.run_once(
+            self._job,
+            when=reminder.due_at,
+            data=reminder.id,
+            name=name,
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        )
+
+    async def _job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        assert context.job is not None
+        await self.run_due()
+
+    async def run_due(self) -> int:
+        """Send every pending reminder whose time has come (by the services' clock); returns how many went."""
+        now = self._services.clock.now()
+        async with self._services.sessions() as session:
+            due = await appointments.pending_reminders(session, due_before=now)
+        sent = 0
+        for reminder in due:
+            sent += await self._fire(reminder)
+        if sent:
+            self._wake_sender()
+        return sent
+
+    async def _fire(self, reminder: ReminderDTO) -> int:
+        now = self._services.clock.now()
+        async with self._services.sessions() as session, session.begin():
+            appointment = await appointments.get(session, reminder.appointment_id)
+            if appointment is None or appointment.status != "booked" or appointment.starts_at <= now:
+                await appointments.claim_reminder(session, reminder.id, "dropped")
+                return 0
+            if not await appointments.claim_reminder(session, reminder.id, "sent"):
+                return 0  # another run sent it already
+            contact = await contacts.get(session, appointment.contact_id)
+            stop = await tour.get(session, appointment.stop_id)
+            if contact is None or stop is None or contact.status == "unreachable":
+                return 0
+            uow = UnitOfWork(session=session, services=self._services, update_id=0)
+            tr = self._services.catalogs.translator(contact.language)
+            if appointment.starts_at - now > timedelta(hours=3):
+                head = tr._("Reminder: your appointment with the mobile office")
+            else:
+                head = tr._("Soon: your appointment with the mobile office")
+            text = f"{head}\n{appointment_rules.line(tr, appointment, stop)}"
+            keyboard = [
+                [(tr._("I'll come"), f"ap:yes:{appointment.id}"), (tr._("I can't come"), f"ap:no:{appointment.id}")],
+                [(tr._("Move it"), f"ap:move:{appointment.id}")],
+            ]
+            appointment_rules.tell(uow, contact, text, keyboard, Priority.REMINDER)
+            await uow.flush_outgoing()
+        return 1
+
+
+__all__ = ["ReminderScheduler", "booking"]
