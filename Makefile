@@ -1,7 +1,7 @@
 # Anlaufstelle: build, test and run. Every target sets up .venv itself (GNU make, bash, Python 3.11).
 #
 #   make run        install into .venv, compile the catalogs, start the bot (`anlaufstelle run`)
-#   make test       ruff + mypy, then pytest on SQLite, then pytest on a throwaway PostgreSQL cluster
+#   make test       ruff + mypy, then pytest on SQLite and on a throwaway PostgreSQL cluster, side by side
 #   make lint       ruff + mypy only
 #   make catalogs   extract messages into locales/messages.pot, update every messages.po, compile
 #   make bench      run the benchmarks (python -m benchmarks)
@@ -123,7 +123,7 @@ else
   trap 'exit 130' INT
   trap 'exit 143' TERM
   pg_url=$$(scripts/pg-test-cluster start "$$pg_dir")
-  run env ANLAUFSTELLE_TEST_DB="$$pg_url" $(BIN)/pytest $(PYTEST_ARGS) $(PG_PYTEST_ARGS)
+  run env ANLAUFSTELLE_TEST_DB="$$pg_url" $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) $(PG_PYTEST_ARGS)
 fi
 endef
 
@@ -139,12 +139,22 @@ test-postgres: $(TEST_STAMP) compile-catalogs
 	@$(PRELUDE)
 	$(TEST_POSTGRES)
 
-# One recipe, so the order holds whatever -j says; the first failure stops it.
+# Lint first (a finding stops it); then the two database passes side by side (most of a pass is waiting on
+# sockets and timers, so two fit on two cores), each into its own log, printed when both are done.
+TEST_LOGS := test-artifacts
 test: $(TEST_STAMP) compile-catalogs
 	@$(PRELUDE)
 	$(LINT)
-	$(TEST_SQLITE)
-	$(TEST_POSTGRES)
+	mkdir -p $(TEST_LOGS)
+	say "pytest on SQLite and on PostgreSQL, side by side (logs: $(TEST_LOGS)/pytest-*.log)"
+	( $(TEST_SQLITE) ) >$(TEST_LOGS)/pytest-sqlite.log 2>&1 & sqlite_pid=$$!
+	( $(TEST_POSTGRES) ) >$(TEST_LOGS)/pytest-postgres.log 2>&1 & pg_pid=$$!
+	sqlite_status=0; wait $$sqlite_pid || sqlite_status=$$?
+	pg_status=0; wait $$pg_pid || pg_status=$$?
+	cat $(TEST_LOGS)/pytest-sqlite.log $(TEST_LOGS)/pytest-postgres.log
+	say "SQLite pass: $$([ $$sqlite_status = 0 ] && echo passed || echo "FAILED ($$sqlite_status)")," \
+	  "PostgreSQL pass: $$([ $$pg_status = 0 ] && echo passed || echo "FAILED ($$pg_status)")"
+	[ $$sqlite_status = 0 ] && [ $$pg_status = 0 ]
 
 # Rewrites the code into shape: ruff format, then the fixable lint findings.
 format: $(TEST_STAMP)

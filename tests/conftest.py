@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from telegram.ext import JobQueue
 
 from bot.runtime import BotRuntime
 from bot.settings import Settings
@@ -25,8 +26,21 @@ TOKEN = "123456789:TEST-token-for-the-sandbox-only"
 STAFF_GROUP_TITLE = "Team Anlaufstelle"
 
 
+DATABASE_FIXTURES = {"migrated_template", "empty_database_url"}
+
+
 def pytest_report_header() -> str:
     return f"database: {'SQLite' if TEST_DB == 'sqlite' else 'PostgreSQL'}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs only the tests that use a database; the others ran in the SQLite pass already."""
+    if TEST_DB == "sqlite":
+        return
+    keep = [item for item in items if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
 
 
 def _migrate(url: str) -> None:
@@ -49,6 +63,21 @@ async def _pg_admin(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@pytest.fixture(autouse=True)
+def jobs_held(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a test on a fake clock (a ``clock`` fixture), the job queue starts paused, before any job is added:
+    APScheduler runs on the real clock, and a job whose real time has passed would run at once, at a moment the
+    test did not choose (the test fires jobs itself, with run_due or Job.run)."""
+    if "clock" not in request.fixturenames:
+        return
+
+    async def start_paused(self: JobQueue) -> None:  # type: ignore[type-arg]
+        if not self.scheduler.running:
+            self.scheduler.start(paused=True)
+
+    monkeypatch.setattr(JobQueue, "start", start_paused)
 
 
 @pytest.fixture(scope="session")
@@ -153,3 +182,43 @@ async def add_team_member(emulator: Emulator, group, database_url: str, first_na
         await staff.add(session, user.id, display, role)
     await engine.dispose()
     return user
+
+
+# -- Fixtures added for the handoff tests (tests/e2e/test_handoff_*.py). They are fixtures rather than names to
+# import: `from conftest import …` in a test module finds whichever conftest.py pytest imported last.
+
+
+@pytest.fixture
+def team_member(emulator: Emulator, staff_group, database_url: str):  # type: ignore[no-untyped-def]
+    """Adds someone to the staff group and the team: ``alex = await team_member("Alex Private", "Alex")``."""
+
+    async def add(first_name: str, display: str, role: str = "worker"):  # type: ignore[no-untyped-def]
+        return await add_team_member(emulator, staff_group, database_url, first_name, display, role)
+
+    return add
+
+
+@pytest.fixture
+def bot_env(emulator: Emulator, database_url: str, tmp_path: Path, staff_group) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment for the bot as a process of its own (`python -m bot …`) against this test's emulator and
+    database, with the same secret key as the in-process bot."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV")}
+    return {
+        **keep,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "STAFF_CHAT_ID": str(staff_group.id),
+        "VAR_DIR": str(tmp_path / "var"),
+        "POLL_TIMEOUT_SECONDS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+async def never_forwards(emulator: Emulator) -> AsyncIterator[None]:
+    """Afterwards: the bot never forwarded anything (a forward shows the young person's account to the team)."""
+    yield
+    forwards = [(c.method, c.params) for c in emulator.calls if c.method.lower().startswith("forwardmessage")]
+    assert not forwards, f"the bot forwarded: {forwards}"
