@@ -34,6 +34,9 @@ def say(uow: UnitOfWork, message: Message, text: str, keyboard: Keyboard | None 
 
 
 def tell_young_person(uow: UnitOfWork, case: CaseDTO, contact: contacts.ContactDTO, text: str) -> None:
+    """A notice from the team's side; nothing goes to someone who has blocked the bot (the card says so)."""
+    if contact.status == "unreachable":
+        return
     chat_id = uow.services.keyring.decrypt_int(contact.chat_id_enc)
     uow.send(
         Outgoing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import relaying
 from bot.context import BotContext
 from bot.delivery.outgoing import text_message
 from handlers.staff import say
@@ -20,7 +21,10 @@ async def staff_command(update: Update, ctx: BotContext) -> None:
     if action != "list" and not uow.staff.may("admin"):
         say(uow, message, tr._("Only admins can change the team."))
         return
-    target = message.reply_to_message.from_user if message.reply_to_message else None
+    # Only an explicit answer names the person: in a topic, every message implicitly answers the topic's first
+    # message, and that would pick whoever opened the topic.
+    answered = message.reply_to_message if relaying.replied_message_id(message) is not None else None
+    target = answered.from_user if answered else None
     if action == "add" and target and not target.is_bot and len(args) >= 3 and args[1] in staff.ROLES:
         member = await staff.add(uow.session, target.id, " ".join(args[2:])[:64], args[1])
         say(uow, message, tr._("{name} is now in the team ({role}).", name=member.display_name, role=member.role))

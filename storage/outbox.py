@@ -62,12 +62,26 @@ async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
     await session.flush()
 
 
-async def due(session: AsyncSession, limit: int = 200) -> list[OutboxRow]:
-    """Pending rows whose time has come, most urgent first, in order of writing within a priority."""
+async def due(session: AsyncSession, limit: int = 200, per_lane: int = 30) -> list[OutboxRow]:
+    """Pending rows whose time has come, most urgent first, in order of writing within a priority.
+
+    At most `per_lane` rows of each lane (the sender can send only the first few of a chat anyway), so that a long
+    backlog for one chat (the staff group waiting for its budget) never hides the messages for other chats.
+    """
+    order = (OutboxMessage.priority, OutboxMessage.id)
+    ranked = (
+        select(
+            OutboxMessage.id.label("id"),
+            func.row_number().over(partition_by=OutboxMessage.lane, order_by=order).label("place"),
+        )
+        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
+        .subquery()
+    )
     result = await session.execute(
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .join(ranked, ranked.c.id == OutboxMessage.id)
+        .where(ranked.c.place <= per_lane)
+        .order_by(*order)
         .limit(limit)
     )
     return [_row(r) for r in result.scalars()]

@@ -1,12 +1,17 @@
 """Telegram's sending limits, kept on our side so that we are not answered with 429 in the first place.
 
-Token buckets: each private chat may burst a few messages, then about one a second; the staff group twenty a
-minute; the whole bot thirty a second. A 429 that still comes pauses the chat (or everything) for retry_after.
+Each private chat may burst a few messages, then about one a second (a token bucket); the staff group at most
+twenty in any minute, the whole bot at most thirty in any second (sliding windows: a bucket of twenty that
+refills at one every three seconds would allow a twenty-first message within the same minute, which Telegram
+refuses). A send is counted when its answer has come back: Telegram counted it before answering, so our count
+is never earlier than Telegram's, however long the request took. A 429 that still comes pauses the chat (or
+everything) for retry_after.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +40,33 @@ class TokenBucket:
         self.tokens -= 1
 
 
+@dataclass
+class SlidingWindow:
+    """At most `allowed` sends in any `window` seconds."""
+
+    allowed: int
+    window: float
+    stamps: deque[float] = field(default_factory=deque)
+
+    def _expire(self, now: float) -> None:
+        while self.stamps and self.stamps[0] <= now - self.window:
+            self.stamps.popleft()
+
+    def wait_time(self, now: float) -> float:
+        self._expire(now)
+        if len(self.stamps) < self.allowed:
+            return 0.0
+        return max(0.0, self.stamps[len(self.stamps) - self.allowed] + self.window - now)
+
+    def take(self, now: float) -> None:
+        self._expire(now)
+        self.stamps.append(now)
+
+    def idle(self, now: float) -> bool:
+        self._expire(now)
+        return not self.stamps
+
+
 class Pacer:
     def __init__(
         self,
@@ -45,28 +77,35 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._chat = (per_chat_per_second, float(per_chat_burst))
-        self._group = (group_per_minute / 60.0, float(group_per_minute))
-        self._global = TokenBucket(float(global_per_second), float(global_per_second))
-        self._lanes: dict[str, TokenBucket] = {}
+        self._group_per_minute = max(group_per_minute, 1)
+        self._global = SlidingWindow(max(global_per_second, 1), 1.0)
+        self._lanes: dict[str, TokenBucket | SlidingWindow] = {}
         self._paused_until: dict[str, float] = {}
         self._clock = clock
 
-    def _bucket(self, lane: str) -> TokenBucket:
-        bucket = self._lanes.get(lane)
-        if bucket is None:
-            rate, capacity = self._group if lane == STAFF_LANE else self._chat
-            bucket = self._lanes[lane] = TokenBucket(rate, capacity)
-        return bucket
+    def _limit(self, lane: str) -> TokenBucket | SlidingWindow:
+        limit = self._lanes.get(lane)
+        if limit is None:
+            group = lane == STAFF_LANE
+            limit = SlidingWindow(self._group_per_minute, 60.0) if group else TokenBucket(*self._chat)
+            self._lanes[lane] = limit
+        return limit
 
     def wait_time(self, lane: str) -> float:
         """Seconds until one message may go to this lane (0 when it may go now)."""
+        return max(self.budget_wait_time(lane), self._global.wait_time(self._clock()))
+
+    def budget_wait_time(self, lane: str) -> float:
+        """Seconds until this lane's own budget (or a 429's pause) lets one message go, leaving aside the bot's
+        overall limit (which frees up within a second)."""
         now = self._clock()
         paused = max(self._paused_until.get(lane, 0.0), self._paused_until.get("*", 0.0)) - now
-        return max(paused, self._bucket(lane).wait_time(now), self._global.wait_time(now), 0.0)
+        return max(paused, self._limit(lane).wait_time(now), 0.0)
 
     def take(self, lane: str) -> None:
+        """Count one message to this lane; call it when Telegram has answered the send."""
         now = self._clock()
-        self._bucket(lane).take(now)
+        self._limit(lane).take(now)
         self._global.take(now)
 
     def pause(self, lane: str, seconds: float) -> None:
@@ -75,11 +114,17 @@ class Pacer:
         self._paused_until[lane] = max(self._paused_until.get(lane, 0.0), until)
 
     def forget_idle(self, max_lanes: int = 10_000) -> None:
-        """Keep memory bounded: full buckets carry no information and can be dropped."""
+        """Keep memory bounded: full buckets and empty windows carry no information and can be dropped."""
         if len(self._lanes) > max_lanes:
             now = self._clock()
-            for lane in [k for k, b in self._lanes.items() if b.wait_time(now) == 0 and b.tokens >= b.capacity]:
+            for lane in [k for k, limit in self._lanes.items() if _idle(limit, now)]:
                 del self._lanes[lane]
+
+
+def _idle(limit: TokenBucket | SlidingWindow, now: float) -> bool:
+    if isinstance(limit, SlidingWindow):
+        return limit.idle(now)
+    return limit.wait_time(now) == 0 and limit.tokens >= limit.capacity
 
 
 def retry_seconds(value: object) -> float:

@@ -55,10 +55,15 @@ class Recorder:
 
     async def refused(self, row: outbox.OutboxRow, description: str) -> None:
         async with self._services.sessions() as session, session.begin():
-            await outbox.mark_failed(session, row.id, description)
             if row.kind == "topic" and row.case_id is not None:
-                await self._tell_staff(session, None, "topic_failed", description)
-            elif row.kind == "relay_in" and row.case_id is not None:
+                # Tried again and again (an admin can give the bot its rights back); the case's messages wait for
+                # their topic meanwhile, and the team is told once.
+                await outbox.retry_later(session, row.id, min(10.0 * 2.0 ** min(row.attempts, 6), 600.0), description)
+                if row.attempts == 0:
+                    await self._tell_staff(session, None, "topic_failed", description)
+                return
+            await outbox.mark_failed(session, row.id, description)
+            if row.kind == "relay_in" and row.case_id is not None:
                 await self._tell_staff(session, row.case_id, "not_copied", description)
                 await self._tell_youth_not_copied(session, row.contact_id)
 

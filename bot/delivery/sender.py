@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from enum import Enum
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -21,6 +22,7 @@ from telegram.ext import Application
 from bot.delivery.limits import Pacer, retry_seconds
 from bot.delivery.outgoing import COMBINABLE_KEY, MESSAGE_CREATING, STAFF_LANE, materialise
 from bot.delivery.results import Recorder
+from bot.relaying import utf16_len
 from bot.services import Services
 from storage import outbox
 
@@ -28,6 +30,12 @@ log = logging.getLogger(__name__)
 
 HARMLESS = ("message is not modified",)
 TEXT_LIMIT = 4096
+
+
+class Outcome(Enum):
+    DONE = "done"  # sent, or settled for good (refused, unreachable) or for later (a topic to retry)
+    LANE_WAITS = "lane waits"  # 429 or a network error: nothing more to this chat for now
+    NO_TOPIC = "no topic"  # its case topic does not exist yet: that case waits, the rest of the group goes on
 
 
 class Sender:
@@ -66,69 +74,86 @@ class Sender:
         if not rows:
             return None
         blocked: set[str] = set()
+        without_topic: set[int] = set()  # cases whose topic does not exist yet: only they wait, not the group
         soonest: float | None = None
+        progressed = False
         for row in rows:
             if self._stopping:
                 return None
-            if row.lane in blocked:
+            if row.lane in blocked or (row.case_id in without_topic and row.method != "createForumTopic"):
                 continue
             wait = self.pacer.wait_time(row.lane) if row.method in MESSAGE_CREATING else 0.0
             if wait > 0:
                 blocked.add(row.lane)
                 soonest = wait if soonest is None else min(soonest, wait)
-                if row.lane == STAFF_LANE:
-                    await self._combine_staff_backlog()
+                if row.lane == STAFF_LANE and self.pacer.budget_wait_time(STAFF_LANE) > 0:
+                    await self._combine_staff_backlog()  # the group's budget, not just this second's, is used up
                 continue
-            if not await self._send(row):
+            outcome = await self._send(row)
+            if outcome is Outcome.NO_TOPIC and row.case_id is not None:
+                without_topic.add(row.case_id)
+            elif outcome is Outcome.LANE_WAITS:
                 blocked.add(row.lane)
                 soonest = 0.05 if soonest is None else min(soonest, 0.05)
+            else:
+                progressed = True
         self.pacer.forget_idle()
-        return 0.0 if soonest is None else soonest
+        if soonest is None:  # again at once while sending goes on; rows waiting for a topic are no reason to spin
+            return 0.0 if progressed else 1.0
+        return soonest
 
-    async def _send(self, row: outbox.OutboxRow) -> bool:
-        """Send one row and record the outcome; False when the lane must wait."""
+    async def _send(self, row: outbox.OutboxRow) -> Outcome:
+        """Send one row and record the outcome."""
         params = json.loads(self._services.keyring.decrypt(row.payload_enc))
         params.pop(COMBINABLE_KEY, None)
         if not await self._recorder.resolve(row, params):
-            return False  # its case topic does not exist yet
-        if row.method in MESSAGE_CREATING:
-            self.pacer.take(row.lane)
+            return Outcome.NO_TOPIC
         try:
-            result = await self._app.bot.do_api_request(row.method, materialise(params))
+            result = await self._call(row, params)
         except RetryAfter as exc:
             seconds = retry_seconds(exc.retry_after)
             self.pacer.pause(row.lane, seconds)
             await self._recorder.retry_later(row, seconds, "429")
-            return False
+            return Outcome.LANE_WAITS
         except Forbidden:
             await self._recorder.unreachable(row)
-            return True
+            return Outcome.DONE
         except BadRequest as exc:
             if any(h in exc.message for h in HARMLESS):
                 await self._recorder.sent(row, None)
             else:
                 log.warning("Telegram refused %s: %s", row.method, exc.message)
                 await self._recorder.refused(row, exc.message)
-            return True
+            return Outcome.DONE
         except (TimedOut, NetworkError) as exc:
             await self._recorder.retry_later(row, min(2.0 ** min(row.attempts, 6), 60.0), type(exc).__name__)
-            return False
+            return Outcome.LANE_WAITS
         await self._recorder.sent(row, result)
         self.sent += 1
-        return True
+        return Outcome.DONE
+
+    async def _call(self, row: outbox.OutboxRow, params: dict[str, Any]) -> Any:
+        """Make the call. A message counts against the limits once Telegram has answered: Telegram counted it
+        before answering, so we never count it earlier than Telegram did, however long the request took. A 429 was
+        not counted; a lost answer may have been, so it is."""
+        refused = False
+        try:
+            return await self._app.bot.do_api_request(row.method, materialise(params))
+        except RetryAfter:
+            refused = True
+            raise
+        finally:
+            if row.method in MESSAGE_CREATING and not refused:
+                self.pacer.take(row.lane)
 
     async def _combine_staff_backlog(self) -> None:
         """The group's budget is used up: merge each case's waiting texts into as few messages as fit."""
         keyring = self._services.keyring
         async with self._services.sessions() as session, session.begin():
             pending = await outbox.pending_in_lane(session, STAFF_LANE)
-            by_case: dict[int, list[tuple[outbox.OutboxRow, dict[str, Any]]]] = {}
-            for row in pending:
-                params = json.loads(keyring.decrypt(row.payload_enc)) if row.case_id else {}
-                if row.case_id is not None and COMBINABLE_KEY in params:
-                    by_case.setdefault(row.case_id, []).append((row, params))
-            for rows in by_case.values():
-                for group in _fitting_groups(rows):
+            rows = [(row, json.loads(keyring.decrypt(row.payload_enc)) if row.case_id else {}) for row in pending]
+            for run in combinable_runs(rows):
+                for group in _fitting_groups(run):
                     if len(group) < 2:
                         continue
                     first, params = group[0]
@@ -139,14 +164,34 @@ class Sender:
                     log.info("combined %d waiting messages of one case into one", len(group))
 
 
-def _fitting_groups(
-    rows: list[tuple[outbox.OutboxRow, dict[str, Any]]],
-) -> list[list[tuple[outbox.OutboxRow, dict[str, Any]]]]:
-    """Consecutive runs of texts whose combination stays within Telegram's 4096 characters."""
-    groups: list[list[tuple[outbox.OutboxRow, dict[str, Any]]]] = [[]]
+Waiting = tuple[outbox.OutboxRow, dict[str, Any]]
+
+
+def combinable_runs(rows: list[Waiting]) -> list[list[Waiting]]:
+    """Per case, the runs of waiting texts that no other message of the same case separates.
+
+    The combined text takes the place of the run's first text, so a run must not reach across a photo, an edit
+    or the topic being closed: the team would read the later text before them. Messages of other cases go to
+    other topics and do not break a run.
+    """
+    runs: dict[int, list[list[Waiting]]] = {}
+    for row, params in rows:
+        if row.case_id is None:
+            continue
+        case_runs = runs.setdefault(row.case_id, [[]])
+        if COMBINABLE_KEY in params:
+            case_runs[-1].append((row, params))
+        elif case_runs[-1]:
+            case_runs.append([])
+    return [run for case_runs in runs.values() for run in case_runs if len(run) > 1]
+
+
+def _fitting_groups(rows: list[Waiting]) -> list[list[Waiting]]:
+    """Consecutive parts of a run whose combination stays within Telegram's 4096 characters."""
+    groups: list[list[Waiting]] = [[]]
     length = 0
     for row, params in rows:
-        size = len(str(params[COMBINABLE_KEY])) + 2
+        size = utf16_len(str(params[COMBINABLE_KEY])) + 2  # Telegram counts UTF-16 code units
         if groups[-1] and length + size > TEXT_LIMIT:
             groups.append([])
             length = 0

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from conftest import STAFF_NAME
 from sqlalchemy import select
+from test_intake import go_through_intake, wait_text
 
 from bot.runtime import BotRuntime
-from conftest import STAFF_NAME
 from sandbox import Emulator
 from storage.models import Case
-from test_intake import go_through_intake, wait_text
 
 
 async def open_case(emu: Emulator, user, group, text: str = "Hello, I need help with a letter") -> int:  # type: ignore[no-untyped-def]
@@ -23,7 +23,10 @@ async def open_case(emu: Emulator, user, group, text: str = "Hello, I need help 
 
 
 async def test_first_message_opens_a_case_topic_with_card_and_copy(
-    bot: BotRuntime, emulator: Emulator, staff_group, worker  # type: ignore[no-untyped-def]
+    bot: BotRuntime,
+    emulator: Emulator,
+    staff_group,
+    worker,  # type: ignore[no-untyped-def]
 ) -> None:
     user = emulator.add_user(first_name="Amira", last_name="Haddad", username="amira_h", language_code="en")
     thread = await open_case(emulator, user, staff_group)
@@ -40,7 +43,10 @@ async def test_first_message_opens_a_case_topic_with_card_and_copy(
 
 
 async def test_worker_answer_reaches_the_young_person_signed_and_threaded(
-    bot: BotRuntime, emulator: Emulator, staff_group, worker  # type: ignore[no-untyped-def]
+    bot: BotRuntime,
+    emulator: Emulator,
+    staff_group,
+    worker,  # type: ignore[no-untyped-def]
 ) -> None:
     user = emulator.add_user(first_name="Omid", language_code="en")
     thread = await open_case(emulator, user, staff_group, "Can someone call the job centre with me?")
