@@ -12,8 +12,9 @@ from bot import booking
 from bot.context import UnitOfWork
 from bot.delivery.outgoing import Keyboard, Outgoing, Priority, private_lane, to_case_topic, upload
 from bot.i18n import Translator
-from storage import appointments, cases, contacts, tour
+from storage import appointments, contacts, tour
 from storage.appointments import AppointmentDTO
+from storage.cases import CaseDTO
 from storage.contacts import ContactDTO
 from storage.tour import StopDTO
 
@@ -49,31 +50,46 @@ def tell(
     to_young_person(uow, contact, "sendMessage", params, priority)
 
 
-async def note_for_team(uow: UnitOfWork, contact: ContactDTO, text: str) -> None:
-    """A line in the young person's case topic; a case is opened if they have none yet."""
+async def case_of(uow: UnitOfWork, contact: ContactDTO) -> CaseDTO:
+    """The young person's open case; one is opened (or a closed one reopened) if they have none."""
     from handlers.relay import ensure_open_case  # the case rules live with the relay
 
     uow.contact = contact
     case, _fresh = await ensure_open_case(uow)
+    return case
+
+
+def note_in_case(uow: UnitOfWork, case: CaseDTO, text: str) -> None:
     staff_chat = uow.services.settings.staff_chat_id
     uow.send(to_case_topic("sendMessage", {"chat_id": staff_chat, "text": text}, case.id, combinable_text=text))
+
+
+async def note_for_team(uow: UnitOfWork, contact: ContactDTO, text: str) -> None:
+    """A line in the young person's case topic; a case is opened if they have none yet."""
+    note_in_case(uow, await case_of(uow, contact), text)
 
 
 def line(tr: Translator, appointment: AppointmentDTO, stop: StopDTO) -> str:
     return tr._("{when} – {place}", when=booking.when_text(tr, appointment.starts_at), place=stop.name)
 
 
-def confirm(uow: UnitOfWork, contact: ContactDTO, appointment: AppointmentDTO, stop: StopDTO, moved: bool) -> None:
-    """The confirmation: date and time in their language, the place as a venue, and a calendar file."""
+def confirm(
+    uow: UnitOfWork,
+    contact: ContactDTO,
+    appointment: AppointmentDTO,
+    stop: StopDTO,
+    moved: bool,
+    reason: str | None = None,
+) -> None:
+    """The confirmation: date and time in their language, the place as a venue, and a calendar file. A move by
+    the team carries its reason (a msgid, translated here)."""
     tr = uow.services.catalogs.translator(contact.language)
     head = tr._("Your appointment is moved:") if moved else tr._("Your appointment is booked:")
-    text = "\n".join(
-        [
-            head,
-            line(tr, appointment, stop),
-            tr._("We will remind you before. /appointments shows, moves or cancels it."),
-        ]
-    )
+    lines = [head, line(tr, appointment, stop)]
+    if reason:
+        lines.append(tr._("Reason: {reason}", reason=tr._(reason)))
+    lines.append(tr._("We will remind you before. /appointments shows, moves or cancels it."))
+    text = "\n".join(lines)
     tell(uow, contact, text)
     to_young_person(
         uow,
@@ -106,31 +122,41 @@ async def book(
     slot: booking.Slot,
     topic: str | None,
     moving: AppointmentDTO | None = None,
+    reason: str | None = None,
 ) -> AppointmentDTO | None:
-    """Take the slot and make (or move) the appointment with its reminders; None when the slot is full."""
+    """Take the slot and make (or move) the appointment with its reminders; None when the slot is full. The
+    appointment belongs to the young person's open case (opened now if need be), so the team sees its alias."""
     session, now = uow.session, uow.services.clock.now()
     if not await appointments.take_place(session, stop.id, slot.starts_at, stop.capacity):
         return None
+    case = await case_of(uow, contact)
     if moving is not None:
         await appointments.free_place(session, moving.stop_id, moving.starts_at)
         await appointments.drop_reminders(session, moving.id)
         await appointments.move(session, moving.id, slot.starts_at, slot.ends_at, stop.id)
         appointment = await appointments.get(session, moving.id)
     else:
-        case = await cases.open_for_contact(session, contact.id) or await cases.latest_for_contact(session, contact.id)
         appointment = await appointments.create(
-            session, contact.id, case.id if case else None, stop.id, slot.starts_at, slot.ends_at, topic
+            session, contact.id, case.id, stop.id, slot.starts_at, slot.ends_at, topic
         )
     assert appointment is not None
     offsets = booking.parse_offsets(uow.services.settings.reminder_offsets)
     due = booking.reminder_times(appointment.starts_at, offsets, uow.services.settings.tz, now)
     uow.new_reminders.extend(await appointments.add_reminders(session, appointment.id, due))
-    confirm(uow, contact, appointment, stop, moved=moving is not None)
+    confirm(uow, contact, appointment, stop, moved=moving is not None, reason=reason)
     staff_tr = uow.staff_tr
-    what = staff_tr._("📅 Appointment moved: {line}") if moving else staff_tr._("📅 Appointment booked: {line}")
+    if moving is None:
+        text = staff_tr._("📅 Appointment booked: {line}", line=line(staff_tr, appointment, stop))
+    else:
+        old_stop = await tour.get(session, moving.stop_id) or stop
+        text = staff_tr._(
+            "📅 Appointment moved: {line} (was: {before})",
+            line=line(staff_tr, appointment, stop),
+            before=line(staff_tr, moving, old_stop),
+        )
     topic_label = staff_tr._(booking.TOPICS[topic]) if topic in booking.TOPICS else None
-    text = what.format(line=line(staff_tr, appointment, stop)) + (f" · {topic_label}" if topic_label else "")
-    await note_for_team(uow, contact, text)
+    extras = [label for label in (topic_label, staff_tr._(reason) if reason else None) if label]
+    note_in_case(uow, case, " · ".join([text, *extras]))
     return appointment
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from bot.i18n import N_, Translator
+from storage.appointments import ReminderDTO
 from storage.tour import StopDTO, WindowDTO
 
 TOPICS: dict[str, str] = {
@@ -44,9 +45,14 @@ def local(day: date, clock_time: time, tz: ZoneInfo) -> datetime:
 def windows_on(
     stop: StopDTO, windows: Iterable[WindowDTO], day: date, cancelled: set[tuple[int, date]]
 ) -> list[WindowDTO]:
-    if (stop.id, day) in cancelled or not stop.active:
+    """The stop's windows on a day. A cancelled day keeps only extra times added for it after the cancellation
+    (cancelling a day drops the extras it had)."""
+    if not stop.active:
         return []
-    return [w for w in windows if w.stop_id == stop.id and (w.on_date == day or w.weekday == day.weekday())]
+    found = [w for w in windows if w.stop_id == stop.id and (w.on_date == day or w.weekday == day.weekday())]
+    if (stop.id, day) in cancelled:
+        return [w for w in found if w.source == "extra"]
+    return found
 
 
 def slots_on(
@@ -98,6 +104,16 @@ def reminder_times(
         if at > now:
             due.append((at, label))
     return due
+
+
+def newest_per_appointment(due: list[ReminderDTO]) -> tuple[list[ReminderDTO], list[ReminderDTO]]:
+    """Of the reminders due now, the newest for each appointment is sent; older ones for the same appointment
+    (the bot was down while both came due) would only repeat it, and are dropped."""
+    newest: dict[int, ReminderDTO] = {}
+    for reminder in sorted(due, key=lambda r: r.due_at):
+        newest[reminder.appointment_id] = reminder
+    send = sorted(newest.values(), key=lambda r: r.due_at)
+    return send, [r for r in due if newest[r.appointment_id] is not r]
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -53,16 +53,20 @@ def plan_rows(path: Path) -> list[StopRow]:
 
 
 async def run(settings: Settings, secret_key: str, args: argparse.Namespace) -> int:
+    rows: list[StopRow] = []
+    if args.tour_command == "import":  # the file first: a bad plan is one line and touches nothing
+        try:
+            rows = plan_rows(args.file)
+        except (TourError, OSError) as exc:
+            raise ConfigError(str(exc)) from None
+    if args.tour_command == "extra" and args.starts >= args.ends:
+        raise ConfigError(f"the end ({args.ends:%H:%M}) must be after the start ({args.starts:%H:%M})")
     services = build_services(settings, secret_key)
     try:
         await migrate.upgrade(services.engine)
         async with services.sessions() as session, session.begin():
             uow = UnitOfWork(session=session, services=services, update_id=0)
             if args.tour_command == "import":
-                try:
-                    rows = plan_rows(args.file)
-                except (TourError, OSError) as exc:
-                    raise ConfigError(str(exc)) from None
                 added, updated, dropped = await tour.import_plan(session, rows)
                 print(f"tour plan imported: {added} new, {updated} updated, {dropped} no longer in the plan")
             elif args.tour_command == "show":
@@ -87,8 +91,8 @@ async def cancel_day(uow: UnitOfWork, stop: tour.StopDTO, day: date, reason: str
     """The bus does not come: the day is cancelled, and everyone booked there is told and offered a new time."""
     await tour.cancel_day(uow.session, stop.id, day, reason)
     tz = uow.services.settings.tz
-    first = booking.local(day, time(0, 0), tz)
-    booked = await appointments.booked_at_stop(uow.session, stop.id, first, first + timedelta(days=1))
+    first, last = booking.local(day, time(0, 0), tz), booking.local(day + timedelta(days=1), time(0, 0), tz)
+    booked = await appointments.booked_at_stop(uow.session, stop.id, first, last)
     for appointment in booked:
         await rules.cancel(uow, appointment, stop, by="plan", reason=reason)
     return len(booked)

@@ -2,7 +2,8 @@
 
 Jobs are never pickled: the rows are the truth. A job only asks for its reminder to be sent; sending marks the
 row sent in the same transaction as the outbox message, so each reminder goes exactly once across restarts. A
-reminder that came due while the bot was down is sent at start if the appointment is still ahead, else dropped.
+reminder that came due while the bot was down is sent at start if the appointment is still ahead, else dropped;
+of several that came due for one appointment only the newest is sent.
 """
 
 from __future__ import annotations
@@ -62,8 +63,13 @@ class ReminderScheduler:
         now = self._services.clock.now()
         async with self._services.sessions() as session:
             due = await appointments.pending_reminders(session, due_before=now)
+        send, superseded = booking.newest_per_appointment(due)
+        if superseded:  # e.g. the 24-hour and the 1-hour reminder both came due while the bot was down
+            async with self._services.sessions() as session, session.begin():
+                for reminder in superseded:
+                    await appointments.claim_reminder(session, reminder.id, "dropped")
         sent = 0
-        for reminder in due:
+        for reminder in send:
             sent += await self._fire(reminder)
         if sent:
             self._wake_sender()

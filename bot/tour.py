@@ -25,11 +25,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.profile import PLACES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOWNS = tuple(code for code in PLACES if code not in ("elsewhere", "na"))
 
 
@@ -45,15 +54,23 @@ class WindowPlan(BaseModel):
     starts: time = Field(alias="from")
     ends: time = Field(alias="to")
 
-    @field_validator("weekdays")
+    @field_validator("weekdays", mode="before")
     @classmethod
-    def _weekdays(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None:
-            bad = [v for v in value if str(v).lower()[:3] not in WEEKDAYS]
-            if bad or not value:
-                raise ValueError(f"weekdays are {', '.join(WEEKDAYS)}")
-            return [str(v).lower()[:3] for v in value]
-        return value
+    def _weekdays(cls, value: Any) -> Any:
+        """mon … sun, or the full English names; anything else (a typo) is named in the error."""
+        if value is None:
+            return value
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"expected a list like [mon, thu] (weekdays are {', '.join(WEEKDAYS)})")
+        days = []
+        for item in value:
+            word = str(item).strip().lower() if isinstance(item, str) else None
+            if word in WEEKDAY_NAMES:
+                word = WEEKDAYS[WEEKDAY_NAMES.index(word)]
+            if word not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {item!r} (weekdays are {', '.join(WEEKDAYS)})")
+            days.append(word)
+        return days
 
     @field_validator("starts", "ends", mode="before")
     @classmethod
@@ -64,12 +81,18 @@ class WindowPlan(BaseModel):
             raise ValueError('expected a time like "14:00"')
         return value
 
+    @field_validator("ends")
+    @classmethod
+    def _after_start(cls, value: time, info: ValidationInfo) -> time:
+        starts = info.data.get("starts")
+        if isinstance(starts, time) and starts >= value:
+            raise ValueError(f"'to' ({value:%H:%M}) must be after 'from' ({starts:%H:%M})")
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> WindowPlan:
         if (self.weekdays is None) == (self.dates is None):
             raise ValueError("give either weekdays or dates")
-        if self.starts >= self.ends:
-            raise ValueError("'from' must be before 'to'")
         return self
 
     def weekday_numbers(self) -> list[int]:
@@ -102,34 +125,42 @@ class TourPlan(BaseModel):
     slot_minutes: int = Field(default=30, ge=10, le=120)
     stops: list[StopPlan] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> TourPlan:
-        seen: set[str] = set()
-        for stop in self.stops:
-            if stop.id in seen:
-                raise ValueError(f"stop id {stop.id!r} is used twice")
-            seen.add(stop.id)
-        return self
-
 
 def load_tour(path: Path) -> TourPlan:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise TourError(f"{path} line {line}: not UTF-8 text") from None
+    except OSError as exc:
+        raise TourError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:
         lines = _line_map(yaml.compose(text))
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "?"
+        where = f"line {mark.line + 1}" if mark is not None else "line ?"
         raise TourError(f"{path} {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        what = "the file is empty" if data is None else "expected 'slot_minutes:' and 'stops:' (see tour.example.yaml)"
+        raise TourError(f"{path} line 1: {what}")
     try:
-        return TourPlan.model_validate(data)
+        plan = TourPlan.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
         line = _nearest_line(lines, loc)
         field = ".".join(str(part) for part in loc) or "the file"
-        message = str(error["msg"]).removeprefix("Value error, ")
+        message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
         raise TourError(f"{path} line {line}: {field}: {message}") from None
+    first_seen: dict[str, int] = {}
+    for index, stop in enumerate(plan.stops):
+        if stop.id in first_seen:
+            line = _nearest_line(lines, ("stops", index, "id"))
+            first = _nearest_line(lines, ("stops", first_seen[stop.id], "id"))
+            raise TourError(f"{path} line {line}: stops.{index}.id: {stop.id!r} is used already (line {first})")
+        first_seen[stop.id] = index
+    return plan
 
 
 def _line_map(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:

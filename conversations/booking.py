@@ -106,8 +106,10 @@ async def on_button(update: Update, ctx: BotContext) -> None:
     else:
         await intake.stale_button(update, ctx)
         return
-    if step in ("start", "another"):
-        await begin(uow, message_id, check_open=step == "start")
+    if step == "start":  # from a notice (a cancelled appointment) or /appointments: the notice stays readable
+        await begin(uow, None)
+    elif step == "another":
+        await begin(uow, message_id, check_open=False)
     elif step == "keep":
         await uow.end_conversation()
         uow.send(edit_text(uow.me, message_id, uow.tr._("Okay, your appointment stays as it is.")))
@@ -131,7 +133,8 @@ async def on_location(update: Update, ctx: BotContext) -> None:
             ranked.append((booking.distance_km(*here, stop.latitude, stop.longitude), stop, slots[0]))
     ranked.sort(key=lambda item: item[0])
     if not ranked:
-        uow.send(text_message(uow.me, tr._("No stop has free times in the next weeks. Just write to us here.")))
+        text = tr._("No stop has free times in the next weeks. Just write to us here.")
+        uow.send(text_message(uow.me, text, [[(tr._("Ask the team for a time"), "bk:ask")]]))
         return
     keyboard: Keyboard = [
         [
@@ -164,7 +167,11 @@ async def _chose_stop(uow: UnitOfWork, draft: Draft, value: str, message_id: int
             "we will find a time together.",
             stop=stop.name,
         )
-        _show(uow, message_id, text, [[(tr._("Another place"), "bk:back")]])
+        keyboard: Keyboard = [
+            [(tr._("Ask the team for a time"), f"bk:ask:{stop.id}")],
+            [(tr._("Another place"), "bk:back")],
+        ]
+        await _next(uow, draft, State.PLACE, message_id, text, keyboard)
         return
     days = sorted({s.starts_at.astimezone(tz).date() for s in slots})[:9]
     buttons = [(tr.day(day), f"bk:day:{day.isoformat()}") for day in days]
@@ -267,17 +274,39 @@ async def _declined(uow: UnitOfWork, draft: Draft, value: str, message_id: int) 
 
 async def _visit(uow: UnitOfWork, draft: Draft, value: str, message_id: int) -> None:
     """Instead of the bus: a request that lands in the team's queue."""
-    assert uow.contact is not None
     await uow.end_conversation()
-    await rules.note_for_team(uow, uow.contact, uow.staff_tr._("🏠 Wish: a home visit or a meeting somewhere else."))
-    case = await cases.open_for_contact(uow.session, uow.contact.id)
-    if case is not None:
-        await cases.youth_wrote(uow.session, case.id)
+    await _wish_for_team(uow, uow.staff_tr._("🏠 Wish: a home visit or a meeting somewhere else."))
     text = uow.tr._(
         "Okay! A social worker will get in touch with you here to find a place and a time. "
         "You can already write where and when would suit you."
     )
     uow.send(edit_text(uow.me, message_id, text))
+
+
+async def _ask(uow: UnitOfWork, draft: Draft, value: str, message_id: int) -> None:
+    """No free time (at a stop, or anywhere): the wish for a time lands in the team's queue."""
+    assert uow.contact is not None
+    await uow.end_conversation()
+    stop = await tour.get(uow.session, int(value)) if value.isdigit() else None
+    staff_tr = uow.staff_tr
+    if stop is not None:
+        note = staff_tr._("📅 No free time at {stop} in the next weeks: please find a time together.", stop=stop.name)
+    else:
+        note = staff_tr._("📅 No stop has free times in the next weeks: please find a time together.")
+    await _wish_for_team(uow, note)
+    text = uow.tr._(
+        "Okay! A social worker will get in touch with you here to find a time. "
+        "You can already write which days and times suit you."
+    )
+    uow.send(edit_text(uow.me, message_id, text))
+
+
+async def _wish_for_team(uow: UnitOfWork, note: str) -> None:
+    """A note in the case topic, and the case waits for an answer in /queue like a message would."""
+    assert uow.contact is not None
+    case = await rules.case_of(uow, uow.contact)
+    rules.note_in_case(uow, case, note)
+    await cases.youth_wrote(uow.session, case.id)
 
 
 async def _stop(uow: UnitOfWork, draft: Draft) -> StopDTO:
@@ -304,6 +333,7 @@ def _show(uow: UnitOfWork, message_id: int | None, text: str, keyboard: Keyboard
 STEPS = {
     "stop": (State.PLACE, _chose_stop),
     "visit": (State.PLACE, _visit),
+    "ask": (State.PLACE, _ask),
     "day": (State.DAY, _chose_day),
     "slot": (State.SLOT, _chose_slot),
     "topic": (State.TOPIC, _chose_topic),

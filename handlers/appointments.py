@@ -3,7 +3,7 @@ attendance, and moving or cancelling with a reason."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, time, timedelta
 
 from telegram import Update
 
@@ -105,12 +105,12 @@ async def tour_command(update: Update, ctx: BotContext) -> None:
     uow, tr = ctx.uow, ctx.tr
     first, tz = rules.today(uow), uow.services.settings.tz
     lines = [tr._("Where the bus is in the next two weeks:")]
-    windows = await tour.windows(uow.session)
+    windows, stops = await tour.windows(uow.session), await tour.stops(uow.session)
     cancelled = set(await tour.cancellations(uow.session, first, first + timedelta(days=14)))
     for n in range(14):
         day = first + timedelta(days=n)
-        for stop in await tour.stops(uow.session):
-            for window in booking.windows_on(stop, windows, day, cancelled):
+        for stop in stops:
+            for window in sorted(booking.windows_on(stop, windows, day, cancelled), key=lambda w: w.starts):
                 start, end = booking.local(day, window.starts, tz), booking.local(day, window.ends, tz)
                 lines.append(f"{tr.day(day)} · {tr.time(start)}–{tr.time(end)} · {stop.name}")
     if len(lines) == 1:
@@ -131,14 +131,24 @@ async def week_command(update: Update, ctx: BotContext) -> None:
 
 
 async def _agenda(uow: UnitOfWork, update: Update, days: int) -> None:
-    message, tr, tz, now = update.effective_message, uow.staff_tr, uow.services.settings.tz, uow.services.clock.now()
+    message = update.effective_message
     assert message is not None
-    first = booking.local(rules.today(uow), datetime.min.time(), tz)
-    found = await appointments.between(uow.session, first, first + timedelta(days=days))
+    text, keyboard = await _agenda_view(uow, days)
+    say(uow, message, text, keyboard)
+
+
+async def _agenda_view(uow: UnitOfWork, days: int) -> tuple[str, Keyboard | None]:
+    """The appointments from today on for some days, with buttons to mark past ones as attended or not come
+    (each button carries the number of days, so marking one shows the same agenda again, updated)."""
+    tr, tz, now = uow.staff_tr, uow.services.settings.tz, uow.services.clock.now()
+    today = rules.today(uow)
+    first = booking.local(today, time(0, 0), tz)
+    last = booking.local(today + timedelta(days=days), time(0, 0), tz)
+    found = await appointments.between(uow.session, first, last)
     if not found:
-        say(uow, message, tr._("No appointments."))
-        return
-    lines, keyboard = [], []
+        return tr._("No appointments."), None
+    lines: list[str] = []
+    keyboard: Keyboard = []
     for appointment, alias in found:
         stop = await tour.get(uow.session, appointment.stop_id)
         assert stop is not None
@@ -147,14 +157,14 @@ async def _agenda(uow: UnitOfWork, update: Update, days: int) -> None:
         if appointment.status == "booked" and appointment.starts_at <= now:
             keyboard.append(
                 [
-                    (f"✅ {alias or appointment.id}", f"sa:att:{appointment.id}"),
-                    (f"❌ {alias or appointment.id}", f"sa:ns:{appointment.id}"),
+                    (f"✅ {alias or appointment.id}", f"sa:att:{appointment.id}:{days}"),
+                    (f"❌ {alias or appointment.id}", f"sa:ns:{appointment.id}:{days}"),
                 ]
             )
     text = "\n".join(lines)
     if keyboard:
         text += "\n\n" + tr._("Who came? Mark past appointments:")
-    say(uow, message, text[:4096], keyboard[:20] or None)
+    return text[:4096], keyboard[:20] or None
 
 
 async def case_appointments(update: Update, ctx: BotContext) -> None:
@@ -170,7 +180,9 @@ async def case_appointments(update: Update, ctx: BotContext) -> None:
     for appointment in upcoming:
         stop = await tour.get(uow.session, appointment.stop_id)
         assert stop is not None
-        keyboard = [[(tr._("Move"), f"sa:move:{appointment.id}"), (tr._("Cancel"), f"sa:cancel:{appointment.id}")]]
+        keyboard = [
+            [(tr._("Move"), f"sa:move:{appointment.id}"), (tr._("Cancel appointment"), f"sa:cancel:{appointment.id}")]
+        ]
         say(uow, message, rules.line(tr, appointment, stop), keyboard)
 
 
@@ -188,13 +200,21 @@ async def staff_appointment_button(update: Update, ctx: BotContext) -> None:
     stop = await tour.get(uow.session, appointment.stop_id)
     assert stop is not None
     action, chat, message_id = parts[1], query.message.chat.id, query.message.message_id
+    now = uow.services.clock.now()
     if action in ("att", "ns"):
-        status = "attended" if action == "att" else "no_show"
-        await appointments.set_status(uow.session, appointment.id, status)
-        done = tr._("Marked as attended.") if status == "attended" else tr._("Marked as not come.")
-        _edit(uow, chat, message_id, f"{rules.line(tr, appointment, stop)}\n{done}")
+        if appointment.starts_at > now:
+            return  # not possible from /today: its buttons are only for appointments that have begun
+        if appointment.status == "cancelled":
+            _edit(uow, chat, message_id, tr._("This appointment is not booked any more."))
+            return
+        await appointments.set_status(uow.session, appointment.id, "attended" if action == "att" else "no_show")
+        days = int(parts[3]) if len(parts) > 3 and parts[3] in ("1", "7") else 1
+        text, keyboard = await _agenda_view(uow, days)
+        _edit(uow, chat, message_id, text, keyboard)
     elif appointment.status != "booked":
         _edit(uow, chat, message_id, tr._("This appointment is not booked any more."))
+    elif appointment.starts_at <= now:
+        _edit(uow, chat, message_id, tr._("This appointment has begun already; mark it in /today."))
     elif action == "cancel":
         keyboard = [[(tr._(label), f"sa:cr:{appointment.id}:{code}")] for code, label in STAFF_REASONS.items()]
         _edit(uow, chat, message_id, tr._("Why is it cancelled? The young person will read the reason."), keyboard)
@@ -202,36 +222,66 @@ async def staff_appointment_button(update: Update, ctx: BotContext) -> None:
         await rules.cancel(uow, appointment, stop, by="staff", reason=STAFF_REASONS[parts[3]])
         _edit(uow, chat, message_id, tr._("Cancelled; the young person was told."))
     elif action == "move":
-        slots = await rules.free_slots(uow, stop, rules.today(uow), uow.services.settings.booking_days_ahead)
-        keyboard = [
-            [
-                (
-                    f"{tr.day(s.starts_at.astimezone(tr.tz).date())} {tr.time(s.starts_at)}",
-                    f"sa:to:{appointment.id}:{booking_journey.slot_key(s)}",
-                )
-            ]
-            for s in slots[:8]
-        ]
-        _edit(
-            uow,
-            chat,
-            message_id,
-            tr._("Move to which time?") if slots else tr._("No free times at this stop."),
-            keyboard or None,
-        )
-    elif action == "to" and len(parts) > 3:
-        await _staff_move(uow, appointment, stop, int(parts[3]), chat, message_id)
+        keyboard = [[(tr._(label), f"sa:mr:{appointment.id}:{code}")] for code, label in STAFF_REASONS.items()]
+        _edit(uow, chat, message_id, tr._("Why is it moved? The young person will read the reason."), keyboard)
+    elif action == "mr" and len(parts) > 3 and parts[3] in STAFF_REASONS:
+        text, keyboard = await _move_days(uow, appointment, stop, parts[3])
+        _edit(uow, chat, message_id, text, keyboard)
+    elif action == "md" and len(parts) > 4 and parts[3] in STAFF_REASONS:
+        text, keyboard = await _move_times(uow, appointment, stop, parts[3], parts[4])
+        _edit(uow, chat, message_id, text, keyboard)
+    elif action == "to" and len(parts) > 4 and parts[3].isdigit() and parts[4] in STAFF_REASONS:
+        await _staff_move(uow, appointment, stop, int(parts[3]), STAFF_REASONS[parts[4]], chat, message_id)
+
+
+async def _move_days(
+    uow: UnitOfWork, appointment: AppointmentDTO, stop: tour.StopDTO, reason: str
+) -> tuple[str, Keyboard | None]:
+    """The days with free times at the stop (sa:md:<id>:<reason>:<yyyy-mm-dd>)."""
+    tr, tz = uow.staff_tr, uow.services.settings.tz
+    slots = await rules.free_slots(uow, stop, rules.today(uow), uow.services.settings.booking_days_ahead)
+    days = sorted({s.starts_at.astimezone(tz).date() for s in slots})[:12]
+    if not days:
+        return tr._("No free times at this stop."), None
+    buttons = [(tr.day(day), f"sa:md:{appointment.id}:{reason}:{day.isoformat()}") for day in days]
+    return tr._("Move to which day?"), [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+
+
+async def _move_times(
+    uow: UnitOfWork, appointment: AppointmentDTO, stop: tour.StopDTO, reason: str, raw_day: str
+) -> tuple[str, Keyboard | None]:
+    """The free times on that day (sa:to:<id>:<slot>:<reason>), and the way back to the days."""
+    tr = uow.staff_tr
+    try:
+        day = date.fromisoformat(raw_day)
+    except ValueError:
+        return await _move_days(uow, appointment, stop, reason)
+    slots = await rules.free_slots(uow, stop, day, 1) if day >= rules.today(uow) else []
+    if not slots:
+        return await _move_days(uow, appointment, stop, reason)
+    buttons = [(tr.time(s.starts_at), f"sa:to:{appointment.id}:{booking_journey.slot_key(s)}:{reason}") for s in slots]
+    keyboard = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    keyboard.append([(tr._("Another day"), f"sa:mr:{appointment.id}:{reason}")])
+    return tr._("Move to which time on {day}?", day=tr.day(day)), keyboard
 
 
 async def _staff_move(
-    uow: UnitOfWork, appointment: AppointmentDTO, stop: tour.StopDTO, key: int, chat: int, message_id: int
+    uow: UnitOfWork,
+    appointment: AppointmentDTO,
+    stop: tour.StopDTO,
+    key: int,
+    reason: str,
+    chat: int,
+    message_id: int,
 ) -> None:
     tr = uow.staff_tr
     slots = await rules.free_slots(uow, stop, rules.today(uow), uow.services.settings.booking_days_ahead)
     wanted = [s for s in slots if booking_journey.slot_key(s) == key]
     contact = await contacts.get(uow.session, appointment.contact_id)
     moved = (
-        await rules.book(uow, contact, stop, wanted[0], appointment.topic, appointment) if wanted and contact else None
+        await rules.book(uow, contact, stop, wanted[0], appointment.topic, appointment, reason)
+        if wanted and contact
+        else None
     )
     _edit(
         uow, chat, message_id, tr._("Moved; the young person was told.") if moved else tr._("That time is taken now.")

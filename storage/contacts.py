@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.appointments import free_place
 from storage.base import utcnow
-from storage.models import Contact, ConversationState, OutboxMessage
+from storage.models import Appointment, Contact, ConversationState, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,16 @@ async def mark_unreachable(session: AsyncSession, contact_id: int) -> None:
 async def delete_everything(session: AsyncSession, user_key: str) -> bool:
     """Delete all we keep about one person. Returns whether a contact existed.
 
-    Rows that reference the contact go by ON DELETE CASCADE; rows keyed only by the pseudonym go here.
+    Rows that reference the contact go by ON DELETE CASCADE (cases, appointments and their reminders); rows
+    keyed only by the pseudonym go here. The places their booked appointments took are given back first.
     """
+    booked = await session.execute(
+        select(Appointment.stop_id, Appointment.starts_at)
+        .join(Contact, Contact.id == Appointment.contact_id)
+        .where(Contact.user_key == user_key, Appointment.status == "booked")
+    )
+    for stop_id, starts_at in booked.all():
+        await free_place(session, stop_id, starts_at)
     await session.execute(delete(ConversationState).where(ConversationState.user_key == user_key))
     await session.execute(delete(OutboxMessage).where(OutboxMessage.user_key == user_key))
     result = await session.execute(delete(Contact).where(Contact.user_key == user_key))

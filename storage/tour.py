@@ -32,6 +32,7 @@ class WindowDTO:
     on_date: date | None
     starts: time
     ends: time
+    source: str = "plan"  # plan (from the file) | extra (a one-off date from the command line)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ async def by_key(session: AsyncSession, key: str) -> StopDTO | None:
 
 async def windows(session: AsyncSession) -> list[WindowDTO]:
     rows = await session.scalars(select(StopWindow))
-    return [WindowDTO(w.stop_id, w.weekday, w.on_date, w.starts, w.ends) for w in rows]
+    return [WindowDTO(w.stop_id, w.weekday, w.on_date, w.starts, w.ends, w.source) for w in rows]
 
 
 async def cancellations(session: AsyncSession, first: date, last: date) -> dict[tuple[int, date], str | None]:
@@ -132,7 +133,11 @@ async def cancellations(session: AsyncSession, first: date, last: date) -> dict[
 
 
 async def cancel_day(session: AsyncSession, stop_id: int, day: date, reason: str | None) -> bool:
-    """Returns False when that day was cancelled already."""
+    """The bus does not come that day: the plan's windows are off, and extra dates added for it are dropped.
+    Returns False when that day was cancelled already."""
+    await session.execute(
+        delete(StopWindow).where(StopWindow.stop_id == stop_id, StopWindow.on_date == day, StopWindow.source == "extra")
+    )
     found = await session.scalar(
         select(StopCancellation).where(StopCancellation.stop_id == stop_id, StopCancellation.on_date == day)
     )
@@ -144,8 +149,7 @@ async def cancel_day(session: AsyncSession, stop_id: int, day: date, reason: str
 
 
 async def add_extra(session: AsyncSession, stop_id: int, day: date, starts: time, ends: time) -> None:
+    """An extra time at a stop on one day. On a cancelled day it is the only time the bus comes: the
+    cancellation of the plan's windows stays (so the extra does not bring back what people were told is off)."""
     session.add(StopWindow(stop_id=stop_id, weekday=None, on_date=day, starts=starts, ends=ends, source="extra"))
-    await session.execute(
-        delete(StopCancellation).where(StopCancellation.stop_id == stop_id, StopCancellation.on_date == day)
-    )
     await session.flush()
