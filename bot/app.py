@@ -26,13 +26,26 @@ from bot.context import BotContext
 from bot.filters import InConversation, KnownContact, StaffGroup, TeamMember
 from bot.settings import Settings
 from conversations import booking, intake
-from handlers import appointments, errors, groups, private, relay, staff, team
+from handlers import appointments, errors, groups, hours, private, relay, staff, team
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 TEAM = StaffGroup() & TeamMember()
 YOUTH_COMMANDS = ("start", "help", "privacy", "language", "delete", "appointment", "tour")
-TEAM_COMMANDS = ("queue", "claim", "handover", "note", "close", "card", "staff", "today", "week")
+TEAM_COMMANDS = (
+    "queue",
+    "claim",
+    "handover",
+    "note",
+    "close",
+    "card",
+    "staff",
+    "today",
+    "week",
+    "hours",
+    "pool",
+    "report",
+)
 
 AnyApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -92,11 +105,15 @@ def register_handlers(app: AnyApplication) -> None:
         ("today", appointments.today_command),
         ("week", appointments.week_command),
         ("appointments", appointments.case_appointments),
+        ("hours", hours.hours_command),
+        ("pool", hours.pool_command),
+        ("report", hours.report_command),
     ):
         app.add_handler(CommandHandler(command, callback, filters=TEAM & filters.UpdateType.MESSAGE))
     app.add_handler(CommandHandler(YOUTH_COMMANDS, team.private_command_in_group, filters=TEAM))
     app.add_handler(CallbackQueryHandler(staff.close_chosen, pattern=r"^close:"))
     app.add_handler(CallbackQueryHandler(appointments.staff_appointment_button, pattern=r"^sa:"))
+    app.add_handler(CallbackQueryHandler(hours.hours_button, pattern=r"^hr:"))
     app.add_handler(
         MessageHandler(
             TEAM & filters.IS_TOPIC_MESSAGE & ~filters.COMMAND & filters.UpdateType.MESSAGE, relay.staff_message

@@ -1,4 +1,4 @@
-"""The `anlaufstelle` command: run | db upgrade|downgrade|current | secret."""
+"""The `anlaufstelle` command: run | db upgrade|downgrade|current | secret | staff | tour | report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 
-from bot import cli_tour
+from bot import cli_report, cli_tour
 from bot.settings import ConfigError, Settings, load_settings, resolve_secret_key
 
 log = logging.getLogger("anlaufstelle")
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", default="worker", choices=("worker", "coordinator", "admin"))
     team_sub.add_parser("list", help="list the team")
     cli_tour.add_parser(sub)
+    cli_report.add_parser(sub)
     remove = team_sub.add_parser("remove", help="remove someone")
     remove.add_argument("telegram_user_id", type=int)
     return parser
@@ -63,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_staff(settings, args))
         if args.command == "tour":
             return asyncio.run(cli_tour.run(settings, key, args))
+        if args.command == "report":
+            return cli_report.run(settings, key, args)
         return asyncio.run(_db(settings, args))
     except ConfigError as exc:
         print(f"anlaufstelle: {exc}", file=sys.stderr)

@@ -84,6 +84,10 @@ class Translator:
     def number(self, value: float) -> str:
         return babel_numbers.format_decimal(value, locale=self.language.babel_locale)
 
+    def percent(self, fraction: float) -> str:
+        """0.8 -> '80 %' in German, '80%' in English, '٨٠٪' in Arabic."""
+        return babel_numbers.format_percent(fraction, locale=self.language.babel_locale)
+
     def date(self, value: dt.date, format: str = "full") -> str:
         return babel_dates.format_date(value, format=format, locale=self.language.babel_locale)
 

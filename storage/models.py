@@ -239,3 +239,72 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dropped
 
     __table_args__ = (Index("ix_reminders_pending", "status", "due_at"),)
+
+
+class HourPool(Base):
+    """The hours pool (Stundenpool): a budget of hours for one-to-one accompaniment in a period (local dates,
+    both included). Periods do not overlap; an hour entry belongs to the pool whose period holds its day."""
+
+    __tablename__ = "hour_pools"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    budget_minutes: Mapped[int] = mapped_column(Integer)
+    cap_minutes: Mapped[int | None] = mapped_column(Integer)  # per case, optional
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    warned_80_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # each warning goes once per period
+    warned_95_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HourEntry(Base):
+    """Time a worker spent on one case. Never shown to young people. When a young person deletes everything,
+    the entry stays (the pool's hours were spent) but loses its case, and its note goes with the case."""
+
+    __tablename__ = "hour_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))  # the author
+    activity: Mapped[str | None] = mapped_column(String(16))  # a code of bot.hours.ACTIVITIES; None: not chosen
+    minutes: Mapped[int] = mapped_column(Integer)
+    worked_on: Mapped[date]  # the local day the work was logged for
+    origin_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the message that logged it: a double tap
+    origin_message_id: Mapped[int | None] = mapped_column(BigInteger)  # on a button logs once
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # entries are never removed: audited
+
+    __table_args__ = (
+        Index("ix_hour_entries_day", "worked_on"),
+        Index("ix_hour_entries_case", "case_id"),
+        Index("uq_hour_entries_origin", "origin_chat_id", "origin_message_id", unique=True),
+    )
+
+
+class HourNote(Base):
+    """The internal note of an hour entry, encrypted; deleted with the case (the entry itself stays)."""
+
+    __tablename__ = "hour_notes"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hour_entries.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    text_enc: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HourChange(Base):
+    """The audit trail of corrections: who changed which entry when, from what to what (notes only as a flag)."""
+
+    __tablename__ = "hour_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hour_entries.id", ondelete="CASCADE"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(8))  # fix | delete
+    old_minutes: Mapped[int] = mapped_column(Integer)
+    new_minutes: Mapped[int | None] = mapped_column(Integer)  # None: deleted
+    note_changed: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_hour_changes_entry", "entry_id"),)
