@@ -1,4 +1,4 @@
-"""Run the emulator standalone: ``python -m sandbox --host 127.0.0.1 --port 8081 --token TOKEN``."""
+"""Run the emulator standalone: ``python -m sandbox --host 127.0.0.1 --port 8081 --token TOKEN [--web]``."""
 
 from __future__ import annotations
 
@@ -21,17 +21,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bot-username", default="anlaufstelle_test_bot")
     parser.add_argument("--no-limits", action="store_true", help="disable the flood limits (429)")
     parser.add_argument("--seed", type=int, default=None, help="seed for generated ids")
+    parser.add_argument("--web", action="store_true", help="serve the chat page at / of the same port")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (debug: with params)")
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     config = EmulatorConfig(
-        token=args.token, bot_username=args.bot_username, limits=Limits(enabled=not args.no_limits), seed=args.seed
+        token=args.token,
+        bot_username=args.bot_username,
+        limits=Limits(enabled=not args.no_limits),
+        seed=args.seed,
+        web=args.web,
     )
     emulator = Emulator(config)
     await emulator.start(host=args.host, port=args.port)
-    print(emulator.api_url, flush=True)
+    print(emulator.api_url + ("/  (chat page)" if args.web else ""), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -80,6 +80,9 @@ def post(
         thread = thread if thread is not None else target.thread_id
     chat.started = True if chat.type == "private" else chat.started
     stored = state.create_message(chat, user, content, thread_id=thread, reply_to=target)
+    if chat.reply_keyboard and chat.reply_keyboard.get("one_time_keyboard"):
+        chat.reply_keyboard = None
+        state.emit("keyboard", chat_id=chat.id, keyboard=None)
     if _bot_sees(state, chat, stored):
         state.queue_update("message", stored.data)
     return copy.deepcopy(stored.data)

@@ -18,3 +18,5 @@ class EmulatorConfig:
     privacy_mode: bool = True
     # Webhook URLs may be plain http only for these hosts (Telegram demands https).
     http_webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    # Serve the local chat page (sandbox/web) at "/" of the emulator's own port.
+    web: bool = False

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from sandbox import overview
 from sandbox.handles import GroupHandle, UserHandle
 from sandbox.shapes import chat_dict
 
@@ -214,7 +215,8 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     state = _emu(request).state
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
-    since = int(request.query.get("since", str(state.seq)))
+    # EventSource resends the last id it saw when it reconnects: continue from there.
+    since = int(request.headers.get("Last-Event-ID") or request.query.get("since", str(state.seq)))
     try:
         while not state.closing:
             for event in [e for e in state.events if e["seq"] > since]:
@@ -231,6 +233,7 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
 def setup(app: web.Application, emulator: Emulator) -> None:
     app[EMULATOR_KEY] = emulator
     routes: list[tuple[str, str, Route]] = [
+        *overview.routes(_emu),  # first: users/{id}/upload must win over users/{id}/{action}
         ("GET", "/_sandbox/", info),
         ("POST", "/_sandbox/users", add_user),
         ("POST", "/_sandbox/users/{user_id}/{action}", user_action),

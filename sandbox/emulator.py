@@ -18,6 +18,7 @@ from sandbox.limits import Limits
 from sandbox.models import Call, CallbackQueryRecord
 from sandbox.server import build_app
 from sandbox.state import State
+from sandbox.web import attach as attach_page
 from sandbox.webhook import deliver_forever
 
 T = TypeVar("T")
@@ -36,6 +37,8 @@ class Emulator:
         self.port = 0
         self.users: dict[int, UserHandle] = {}
         self.groups: dict[int, GroupHandle] = {}
+        # For the chat page (sandbox.web): {"staff_chat_id": ..., "coordinator_id": ...}; set any time.
+        self.page_hints: dict[str, Any] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -44,6 +47,8 @@ class Emulator:
         self.state.closing = False
         app = build_app(self.state)
         control.setup(app, self)
+        if self.config.web:
+            attach_page(app, self)
         # handler_cancellation: a long poll whose client went away (bot stopped or killed) ends silently
         # instead of later answering a dead connection (and showing up as a 409 in ``calls``).
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, handler_cancellation=True)

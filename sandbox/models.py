@@ -104,6 +104,8 @@ class ChatRecord:
     started: bool = True
     pinned: list[int] = field(default_factory=list)
     creator_id: int | None = None
+    # The ReplyKeyboardMarkup last sent here (Telegram keeps it out of the Message; the chat page shows it).
+    reply_keyboard: dict[str, Any] | None = None
 
     @property
     def is_group(self) -> bool:

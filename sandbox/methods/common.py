@@ -160,7 +160,16 @@ def deliver(ctx: Ctx, build: Callable[[ChatRecord], dict[str, Any]], *, limit: b
         content["reply_markup"] = markup
     if params.get("protect_content"):
         content["has_protected_content"] = True
-    return state.create_message(chat, state.bot, content, thread_id=thread, reply_to=reply_to)
+    stored = state.create_message(chat, state.bot, content, thread_id=thread, reply_to=reply_to)
+    remember_keyboard(state, chat, params.get("reply_markup"))
+    return stored
+
+
+def remember_keyboard(state: State, chat: ChatRecord, markup: dict[str, Any] | None) -> None:
+    """Keep the chat's current reply keyboard: set by ``keyboard``, cleared by ``remove_keyboard``."""
+    if markup and ("keyboard" in markup or "remove_keyboard" in markup):
+        chat.reply_keyboard = markup if "keyboard" in markup else None
+        state.emit("keyboard", chat_id=chat.id, keyboard=chat.reply_keyboard)
 
 
 def message_in(chat: ChatRecord, message_id: int, error: str) -> StoredMessage:
