@@ -103,6 +103,27 @@ def edit(state: State, user: UserRecord, chat: ChatRecord, message_id: int, text
     return copy.deepcopy(stored.data)
 
 
+def move_location(
+    state: State, user: UserRecord, chat: ChatRecord, message_id: int, latitude: float, longitude: float, live: bool
+) -> dict[str, Any]:
+    """A live location moves (or, ``live=False``, stops being shared): an edited_message, like Telegram."""
+    stored = chat.messages.get(message_id)
+    if stored is None or stored.sender_id != user.id or "location" not in stored.data:
+        raise LookupError(f"user {user.id} has no location message {message_id} in chat {chat.id}")
+    period = stored.data["location"].get("live_period")
+    if not period:
+        raise ValueError(f"message {message_id} is not a live location")
+    location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+    if live:
+        location["live_period"] = period
+    stored.data["location"] = location
+    stored.data["edit_date"] = state.now()
+    state.emit("edit", chat_id=chat.id, outgoing=False, message=copy.deepcopy(stored.data))
+    if _bot_sees(state, chat, stored):
+        state.queue_update("edited_message", stored.data)
+    return copy.deepcopy(stored.data)
+
+
 def _find_button(chat: ChatRecord, label: str, message_id: int | None) -> tuple[StoredMessage, dict[str, Any]]:
     if message_id is not None:
         candidates = [chat.messages[message_id]] if message_id in chat.messages else []

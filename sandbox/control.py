@@ -114,7 +114,14 @@ async def user_action(request: web.Request) -> web.StreamResponse:
     if action == "press":
         return _ok(user.press(str(body["button"]), body.get("message_id"), chat=chat))
     if action == "location":
-        return _ok(user.send_location(float(body["latitude"]), float(body["longitude"]), chat=chat, thread_id=thread))
+        latitude, longitude, period = float(body["latitude"]), float(body["longitude"]), body.get("live_period")
+        live = int(period) if period else None
+        return _ok(user.send_location(latitude, longitude, chat=chat, thread_id=thread, live_period=live))
+    if action == "move_location":
+        message_id, latitude, longitude = int(body["message_id"]), float(body["latitude"]), float(body["longitude"])
+        return _ok(user.move_location(message_id, latitude, longitude, chat=chat))
+    if action == "stop_location":
+        return _ok(user.stop_location(int(body["message_id"]), chat=chat))
     if action == "edit":
         return _ok(user.edit(int(body["message_id"]), str(body["text"]), chat=chat))
     if action == "reply":

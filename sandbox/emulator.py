@@ -182,6 +182,11 @@ class Emulator:
     def updates_pending(self) -> int:
         return len(self.state.updates)
 
+    def hang_get_updates(self, times: int = 1) -> None:
+        """A fault: the next ``times`` getUpdates calls never answer (until the client gives up or the emulator
+        stops), as when a connection silently dies."""
+        self.state.get_updates_hangs += times
+
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
         record: CallbackQueryRecord | None = self.state.callback_queries.get(query_id)
         return record.answer if record else None

@@ -145,9 +145,30 @@ class UserHandle:
         return self._media("video_note", None, chat=chat, thread_id=thread_id)
 
     def send_location(
-        self, latitude: float, longitude: float, chat: GroupHandle | None = None, thread_id: int | None = None
+        self,
+        latitude: float,
+        longitude: float,
+        chat: GroupHandle | None = None,
+        thread_id: int | None = None,
+        live_period: int | None = None,
     ) -> dict[str, Any]:
-        return self._post({"location": {"latitude": latitude, "longitude": longitude}}, chat, thread_id)
+        """A location; with ``live_period`` (seconds) a live location, moved with move_location()."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if live_period:
+            location["live_period"] = live_period
+        return self._post({"location": location}, chat, thread_id)
+
+    def move_location(
+        self, message_id: int, latitude: float, longitude: float, chat: GroupHandle | None = None
+    ) -> dict[str, Any]:
+        return actions.move_location(self._state, self.record, self._chat(chat), message_id, latitude, longitude, True)
+
+    def stop_location(self, message_id: int, chat: GroupHandle | None = None) -> dict[str, Any]:
+        """Stop sharing a live location (its last position stays)."""
+        stored = self._chat(chat).messages[message_id].data["location"]
+        return actions.move_location(
+            self._state, self.record, self._chat(chat), message_id, stored["latitude"], stored["longitude"], False
+        )
 
     def send_contact(
         self, phone_number: str, first_name: str, last_name: str | None = None, user_id: int | None = None,

@@ -52,6 +52,7 @@ class State:
         self.seq = 0
         self._pulse = asyncio.Event()
         self.poll_generation = 0
+        self.get_updates_hangs = 0  # a fault for tests: the next n getUpdates never answer (Emulator.hang_get_updates)
         self.webhook: dict[str, Any] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.bot_texts: dict[tuple[str, str], str] = {}

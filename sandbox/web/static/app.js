@@ -76,7 +76,7 @@ class Phone {
       h("button.kb-button", { type: "button", dir: "auto", onclick: () => this.keyPressed(typeof b === "string" ? { text: b } : b) }, typeof b === "string" ? b : b.text)))));
     this.composer.refresh();
     if (chat.blocked) {
-      this.bottom.replaceChildren(h("div.bar-note", { text: "You blocked this bot." }),
+      this.bottom.replaceChildren(h("div.bar-note", { dir: "auto", text: "You blocked this bot." }),
         h("button.bar-button", { type: "button", onclick: () => this.composer.act("unblock", {}) }, "UNBLOCK"));
     } else if (!messages.length) {
       this.bottom.replaceChildren(h("button.bar-button", { type: "button", onclick: () => this.composer.send("/start") }, "START"));
@@ -136,7 +136,10 @@ class Forum {
     }
     if (!this.root.contains(this.body)) this.root.replaceChildren(this.body);
     const staff = staffIds();
-    if (!staff.includes(this.writerId)) this.writerId = staff.find((id) => id !== coordinatorId) || staff[0] || null;
+    if (!staff.includes(this.writerId)) {
+      const hinted = Number(S.hints.writer_id);
+      this.writerId = staff.includes(hinted) ? hinted : staff.find((id) => id !== coordinatorId) || staff[0] || null;
+    }
     const topics = [{ message_thread_id: GENERAL, name: "General" }, ...group.topics.values()];
     if (!topics.some((t) => t.message_thread_id === this.thread)) this.thread = GENERAL;
     if (!this.seenInit.has(group.id)) {

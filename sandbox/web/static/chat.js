@@ -78,7 +78,13 @@ export class Composer {
 
   async shareLocation() {
     const place = await askLocation();
-    if (place) await this.act("location", { latitude: Number(place.latitude), longitude: Number(place.longitude) });
+    const live = Number(place?.live_period) || undefined;
+    if (place) await this.act("location", { latitude: Number(place.latitude), longitude: Number(place.longitude), live_period: live });
+  }
+
+  async moveLocation(m) {
+    const place = await askLocation({ live: false, title: "Move the live location", submit: "Move" });
+    if (place) await this.act("move_location", { message_id: m.message_id, latitude: Number(place.latitude), longitude: Number(place.longitude) });
   }
 
   async shareContact() {
@@ -137,6 +143,8 @@ export function fillList(list, messages, ctx, composer, key) {
     popup(e, [
       { label: "↩ Reply", action: () => composer.setMode("reply", m) },
       own && m.text !== undefined && { label: "✎ Edit", action: () => composer.setMode("edit", m) },
+      own && m.location?.live_period && { label: "📍 Move live location…", action: () => composer.moveLocation(m) },
+      own && m.location?.live_period && { label: "■ Stop sharing location", action: () => composer.act("stop_location", { message_id: m.message_id }) },
       (m.text || m.caption) && { label: "⧉ Copy text", action: () => navigator.clipboard?.writeText(m.text || m.caption) },
     ]);
   };
@@ -149,7 +157,7 @@ export function fillList(list, messages, ctx, composer, key) {
   };
   const rows = messages.map((m) => renderMessage(m, { ...ctx, name: nameOf, isBot: (u) => Boolean(u?.is_bot),
     onMenu: menu, onQuote: quote, onCommand: (text) => composer.send(text) }));
-  list.replaceChildren(...(rows.length ? rows : [h("div.empty", { text: ctx.empty || "No messages here yet." })]));
+  list.replaceChildren(...(rows.length ? rows : [h("div.empty", { dir: "auto", text: ctx.empty || "No messages here yet." })]));
   list.dataset.filled = "1";
   toBottom();
   for (const img of list.querySelectorAll("img")) img.addEventListener("load", toBottom, { once: true });

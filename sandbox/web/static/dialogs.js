@@ -9,8 +9,9 @@ export const LANGUAGES = [
 /** A modal form; fields: [{name, label, type, value, list, required, attrs}]. Resolves the values or null. */
 export function form(title, fields, submitLabel = "OK", extra = null, extraAfter = false) {
   return new Promise((resolve) => {
-    const inputs = fields.map((f) => h("label.field", {}, h("span", { text: f.label }),
-      h("input", { name: f.name, type: f.type || "text", value: f.value ?? "", list: f.list, required: f.required,
+    const inputs = fields.map((f) => h("label.field", {}, h("span", { text: f.label }), f.options
+      ? h("select", { name: f.name }, f.options.map(([value, label]) => h("option", { value, text: label })))
+      : h("input", { name: f.name, type: f.type || "text", value: f.value ?? "", list: f.list, required: f.required,
         autocomplete: "off", placeholder: f.placeholder, ...f.attrs })));
     const dlg = h("dialog.dialog", {});
     const done = (value) => { dlg.close(); dlg.remove(); resolve(value); };
@@ -41,14 +42,21 @@ export async function askYoungPerson() {
   return result;
 }
 
-export function askLocation() {
+// Telegram's live_period: 60 s to a day, or 0x7FFFFFFF for "until I stop sharing".
+export const LIVE_PERIODS = [["", "once (my current location)"], ["900", "live for 15 minutes"], ["3600", "live for 1 hour"],
+  ["28800", "live for 8 hours"], ["2147483647", "live until I stop sharing"]];
+
+/** Resolves {latitude, longitude, live_period} or null; live: offer sharing a live location (not when moving one). */
+export function askLocation({ live = true, title = "Share a location", submit = "Send location" } = {}) {
   const places = (done) => h("div.places", {}, PLACES.map(([name, lat, lon]) =>
-    h("button.place", { type: "button", onclick: () => done({ latitude: String(lat), longitude: String(lon) }) },
-      h("b", { text: name }), h("small", { dir: "ltr", text: `${lat.toFixed(3)} N ${lon.toFixed(3)} E` }))));
-  return form("Share a location", [
+    h("button.place", { type: "button", onclick: (e) => done({ latitude: String(lat), longitude: String(lon),
+      live_period: e.currentTarget.closest("form").elements.live_period?.value || "" }) },
+    h("b", { text: name }), h("small", { dir: "ltr", text: `${lat.toFixed(3)} N ${lon.toFixed(3)} E` }))));
+  return form(title, [
+    ...(live ? [{ name: "live_period", label: "Share", options: LIVE_PERIODS }] : []),
     { name: "latitude", label: "Latitude", type: "number", value: "52.320", attrs: { step: "any", min: -90, max: 90 } },
     { name: "longitude", label: "Longitude", type: "number", value: "10.234", attrs: { step: "any", min: -180, max: 180 } },
-  ], "Send location", places);
+  ], submit, places);
 }
 
 export async function askText(title, label, value = "", placeholder = "") {

@@ -35,6 +35,8 @@ export function icon(name) {
     clip: "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5",
     send: "M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z",
     menu: "M4 6h16M4 12h16M4 18h16",
+    file: "M7 3h7l5 5v13H7zM14 3v5h5",
+    calendar: "M5 6h14v14H5zM5 10h14M9 4v4M15 4v4",
   };
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
@@ -184,7 +186,7 @@ function media(m) {
     const d = m.document;
     const name = d.file_name || "file";
     const calendar = /\.ics$/i.test(name) || d.mime_type === "text/calendar";
-    return h("div.document", {}, h("div.doc-icon", { text: calendar ? "📅" : "📄" }),
+    return h("div.document", {}, h("div.doc-icon", { title: calendar ? "calendar file" : "file" }, icon(calendar ? "calendar" : "file")),
       h("div.doc-info", {}, h("a.doc-name", { href: fileUrl(d.file_id, true), download: name, dir: "auto", text: name }),
         h("div.doc-size", { dir: "auto", text: [fileSize(d.file_size), d.mime_type].filter(Boolean).join(" · ") })));
   }
