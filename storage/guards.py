@@ -1,0 +1,83 @@
+"""A young person's flood bucket and the team's block (table contact_guards), one row per contact when needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ContactGuard
+
+
+@dataclass(frozen=True)
+class GuardDTO:
+    contact_id: int
+    tokens: float
+    checked_at: datetime
+    told: int
+    blocked_at: datetime | None
+    block_told: bool
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_at is not None
+
+
+def _dto(row: ContactGuard) -> GuardDTO:
+    return GuardDTO(row.contact_id, row.tokens, row.checked_at, row.told, row.blocked_at, row.block_told)
+
+
+async def get(session: AsyncSession, contact_id: int) -> GuardDTO | None:
+    row = await session.get(ContactGuard, contact_id, populate_existing=True)
+    return _dto(row) if row else None
+
+
+async def _row(session: AsyncSession, contact_id: int, now: datetime, full: float) -> ContactGuard:
+    row = await session.get(ContactGuard, contact_id)
+    if row is None:
+        row = ContactGuard(contact_id=contact_id, tokens=full, checked_at=now, told=0, block_told=False)
+        session.add(row)
+    return row
+
+
+async def save_bucket(
+    session: AsyncSession, contact_id: int, tokens: float, at: datetime, told: int, exists: bool = False
+) -> None:
+    """`exists`: the caller has just read the row (one UPDATE then, without reading it again)."""
+    if exists:
+        values = {"tokens": tokens, "checked_at": at, "told": told}
+        await session.execute(update(ContactGuard).where(ContactGuard.contact_id == contact_id).values(values))
+        return
+    row = await _row(session, contact_id, at, tokens)
+    row.tokens, row.checked_at, row.told = tokens, at, told
+    await session.flush()
+
+
+async def block(session: AsyncSession, contact_id: int, staff_id: int, now: datetime, full: float) -> bool:
+    """Returns False when they were blocked already."""
+    row = await _row(session, contact_id, now, full)
+    if row.blocked_at is not None:
+        return False
+    row.blocked_at, row.blocked_by, row.block_told = now, staff_id, False
+    await session.flush()
+    return True
+
+
+async def unblock(session: AsyncSession, contact_id: int) -> bool | None:
+    """None when they were not blocked; else whether they had been told that nothing is passed on."""
+    row = await session.get(ContactGuard, contact_id)
+    if row is None or row.blocked_at is None:
+        return None
+    told = row.block_told
+    row.blocked_at, row.blocked_by, row.block_told = None, None, False
+    await session.flush()
+    return told
+
+
+async def mark_block_told(session: AsyncSession, contact_id: int) -> None:
+    row = await session.get(ContactGuard, contact_id)
+    if row is not None:
+        row.block_told = True
+        await session.flush()
