@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Anlaufstelle: the bot in a slim, non-root image. Build: docker build -t anlaufstelle .
-# With PostgreSQL beside it: docker compose up -d --build (see docker-compose.yml and docs/OPERATIONS.md).
+# With PostgreSQL beside it: docker compose up -d --build (see docker-compose.yml and the README's production section).
 #
 # Both stages use the same base image, so the venv's python symlinks stay valid when copied across.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
@@ -63,8 +63,11 @@ USER anlaufstelle
 # A new named volume takes this directory's owner (uid 10001); a bind mount must be chown'ed to 10001.
 VOLUME /app/var
 
-# No HEALTHCHECK yet: `anlaufstelle check --quiet` does not exist. When it does:
-# HEALTHCHECK --interval=60s --timeout=10s --start-period=30s CMD ["anlaufstelle", "check", "--quiet"]
+# No HEALTHCHECK: `anlaufstelle check` asks Telegram (getMe, getChat, getChatMember) and is meant for an admin
+# after a change, not every minute. The bot stops itself when it loses its database lease or cannot poll.
+# Webhook mode (`run --webhook URL`) listens on WEBHOOK_LISTEN:WEBHOOK_PORT (set WEBHOOK_LISTEN=0.0.0.0 here
+# and publish the port to the TLS proxy only).
+EXPOSE 8081
 
 ENTRYPOINT ["anlaufstelle"]
 CMD ["run"]

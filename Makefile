@@ -1,6 +1,7 @@
 # Anlaufstelle: build, test and run. Every target sets up .venv itself (GNU make, bash, Python 3.11).
 #
-#   make run        install into .venv, compile the catalogs, start the bot (`anlaufstelle run`)
+#   make run        install into .venv, compile the catalogs, start the bot (`anlaufstelle run`); without
+#                   TELEGRAM_BOT_TOKEN the local demo on http://127.0.0.1:8080 (RUN_ARGS=--reset starts it fresh)
 #   make test       ruff + mypy, then pytest on SQLite and on a throwaway PostgreSQL cluster, side by side
 #   make lint       ruff + mypy only
 #   make catalogs   extract messages into locales/messages.pot, update every messages.po, compile
@@ -28,6 +29,8 @@ LOCK := requirements.lock
 I18N_PACKAGES := bot handlers conversations storage
 PYTEST_ARGS ?=
 PG_PYTEST_ARGS ?=
+# Extra arguments for `anlaufstelle run`, e.g. RUN_ARGS='--reset' or RUN_ARGS='--port 8090' for the demo.
+RUN_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -43,7 +46,7 @@ PRELUDE = run() { printf '+ %s\n' "$$*"; "$$@"; }; say() { printf '\n==> %s\n' "
 .PHONY: help run test lint test-sqlite test-postgres catalogs compile-catalogs bench lock clean distclean format
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- environment -----------------------------------------------------------------------------------------
 
@@ -81,7 +84,7 @@ compile-catalogs: $(BASE_STAMP)
 run: $(BASE_STAMP) compile-catalogs
 	@$(PRELUDE)
 	say "starting the bot"
-	run $(BIN)/anlaufstelle run
+	run $(BIN)/anlaufstelle run $(RUN_ARGS)
 
 # --- checks ------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ Groups run in order and the first matching handler of each group runs:
   -1  a person blocked or unblocked the bot
    0  young people in private chats (commands, intake, the relay to their case), then the team in the staff
       group (commands, answers in case topics); anything from outside the team in the group matches nothing
+   1  crisis words in a young person's text that did not go to a case (before consent, or a command): the card
+      (texts that reach a case are checked by the relay, which also marks the case urgent)
 """
 
 from __future__ import annotations
@@ -23,15 +25,41 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.filters import InConversation, KnownContact, StaffGroup, TeamMember
+from bot.filters import Coordinator, InConversation, KnownContact, PrivateButton, StaffGroup, TeamMember
 from bot.settings import Settings
 from conversations import booking, intake
-from handlers import appointments, errors, groups, hours, private, relay, staff, team
+from handlers import (
+    abuse,
+    announce,
+    appointments,
+    bus,
+    errors,
+    groups,
+    hours,
+    private,
+    relay,
+    replies,
+    safety,
+    staff,
+    team,
+)
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 TEAM = StaffGroup() & TeamMember()
-YOUTH_COMMANDS = ("start", "help", "privacy", "language", "delete", "appointment", "tour")
+YOUTH_COMMANDS = (
+    "start",
+    "help",
+    "privacy",
+    "language",
+    "delete",
+    "mydata",
+    "appointment",
+    "tour",
+    "bus",
+    "subscribe",
+    "unsubscribe",
+)
 TEAM_COMMANDS = (
     "queue",
     "claim",
@@ -45,6 +73,13 @@ TEAM_COMMANDS = (
     "hours",
     "pool",
     "report",
+    "announce",
+    "subscribers",
+    "duty",
+    "urgent",
+    "reply",
+    "block",
+    "unblock",
 )
 
 AnyApplication = Application[Any, BotContext, Any, Any, Any, Any]
@@ -77,18 +112,43 @@ def register_handlers(app: AnyApplication) -> None:
         ("privacy", private.privacy_command),
         ("language", private.language_command),
         ("delete", private.delete_command),
+        ("mydata", private.mydata_command),
         ("appointments", appointments.my_appointments),
         ("tour", appointments.tour_command),
+        ("bus", bus.bus_command),
+        ("subscribe", bus.subscribe_command),
+        ("unsubscribe", bus.unsubscribe_command),
     ):
         app.add_handler(CommandHandler(command, callback, filters=PRIVATE))
     for handler in [*intake.build_handlers(), *booking.build_handlers()]:
         app.add_handler(handler)
-    app.add_handler(CallbackQueryHandler(appointments.appointment_button, pattern=r"^ap:"))
-    app.add_handler(CallbackQueryHandler(private.language_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(private.delete_chosen, pattern=r"^del:"))
+    app.add_handler(PrivateButton(appointments.appointment_button, pattern=r"^ap:"))
+    app.add_handler(PrivateButton(private.language_chosen, pattern=r"^lang:"))
+    app.add_handler(PrivateButton(private.delete_chosen, pattern=r"^del:"))
+    app.add_handler(CallbackQueryHandler(bus.subscription_button, pattern=r"^sub:"))
+    app.add_handler(CallbackQueryHandler(bus.share_button, pattern=r"^bus:"))
+    app.add_handler(CallbackQueryHandler(announce.button, pattern=r"^an:"))  # the coordinator's panel, anywhere
+    # Coordinators publish from their private chat with the bot too; other team members are sent to the group.
+    app.add_handler(CommandHandler("announce", announce.announce_command, filters=PRIVATE & Coordinator()))
+    app.add_handler(CommandHandler("subscribers", bus.subscribers_command, filters=PRIVATE & Coordinator()))
+    app.add_handler(PrivateButton(safety.help_now, pattern=r"^sos$"))  # "I need help now"
     app.add_handler(CommandHandler(TEAM_COMMANDS, team.team_command_in_private, filters=PRIVATE))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, private.unknown_command))
+    # A coordinator's live location (and its moves) is the bus's; their free text for a waiting panel.
+    app.add_handler(MessageHandler(PRIVATE & Coordinator() & filters.LOCATION, bus.coordinator_location))
+    app.add_handler(
+        MessageHandler(
+            PRIVATE
+            & InConversation(announce.NAME, "text")
+            & filters.TEXT
+            & ~filters.COMMAND
+            & filters.UpdateType.MESSAGE,
+            announce.free_text,
+        )
+    )
     app.add_handler(MessageHandler(PRIVATE & InConversation(intake.NAME), private.during_intake))
+    # A shared location outside a journey: the nearest stops (it reaches the team only if they tap to send it).
+    app.add_handler(MessageHandler(PRIVATE & filters.LOCATION & filters.UpdateType.MESSAGE, bus.location_shared))
     app.add_handler(MessageHandler(PRIVATE & ~KnownContact(), private.not_started))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.MESSAGE, relay.youth_message))
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, relay.youth_edit))
@@ -108,10 +168,28 @@ def register_handlers(app: AnyApplication) -> None:
         ("hours", hours.hours_command),
         ("pool", hours.pool_command),
         ("report", hours.report_command),
+        ("block", abuse.block),  # the case's sender, never who they are (bot.abuse)
+        ("unblock", abuse.unblock),
+        ("announce", announce.announce_command),
+        ("subscribers", bus.subscribers_command),
+        ("reply", replies.reply_command),
+        ("duty", safety.duty),
+        ("urgent", safety.urgent),
     ):
         app.add_handler(CommandHandler(command, callback, filters=TEAM & filters.UpdateType.MESSAGE))
     app.add_handler(CommandHandler(YOUTH_COMMANDS, team.private_command_in_group, filters=TEAM))
     app.add_handler(CallbackQueryHandler(staff.close_chosen, pattern=r"^close:"))
+    # Outside the case topics: a coordinator's live location, and the free text for a waiting announcement panel.
+    app.add_handler(
+        MessageHandler(TEAM & Coordinator() & filters.LOCATION & ~filters.IS_TOPIC_MESSAGE, bus.coordinator_location)
+    )
+    app.add_handler(
+        MessageHandler(
+            TEAM & filters.TEXT & ~filters.COMMAND & ~filters.IS_TOPIC_MESSAGE & filters.UpdateType.MESSAGE,
+            announce.free_text,
+        )
+    )
+    app.add_handler(CallbackQueryHandler(replies.reply_button, pattern=r"^pr:"))  # prepared replies
     app.add_handler(CallbackQueryHandler(appointments.staff_appointment_button, pattern=r"^sa:"))
     app.add_handler(CallbackQueryHandler(hours.hours_button, pattern=r"^hr:"))
     app.add_handler(
@@ -120,5 +198,13 @@ def register_handlers(app: AnyApplication) -> None:
         )
     )
     app.add_handler(CallbackQueryHandler(intake.stale_button))  # any other button is from an old message
+
+    # 1: after group 0 handled it, a text that reached no case is still read for crisis words.
+    app.add_handler(
+        MessageHandler(
+            PRIVATE & (filters.TEXT | filters.CAPTION) & (~KnownContact() | filters.COMMAND), safety.crisis_words
+        ),
+        group=1,
+    )
 
     app.add_error_handler(errors.on_error)

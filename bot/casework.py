@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot import profile
 from bot.i18n import N_, Translator
-from bot.languages import LANGUAGES
+from bot.languages import CHOICES
 from storage.cases import CaseDTO, QueueEntry
 from storage.contacts import ContactDTO
 
@@ -35,12 +35,13 @@ def place_label(tr: Translator, place: str | None) -> str:
 
 
 def topic_title(case: CaseDTO, contact: ContactDTO, tr: Translator) -> str:
-    """Alias, language and place: never anything from the person's Telegram account."""
-    return f"{case.alias} · {contact.language} · {place_label(tr, contact.place)}"[:128]
+    """Alias, language and place (🔴 first while urgent): never anything from the person's Telegram account."""
+    urgent = "🔴 " if case.urgent else ""
+    return f"{urgent}{case.alias} · {contact.language} · {place_label(tr, contact.place)}"[:128]
 
 
 def card_text(case: CaseDTO, contact: ContactDTO, worker: str | None, tr: Translator, now: datetime) -> str:
-    language = LANGUAGES[contact.language].native_name if contact.language in LANGUAGES else contact.language
+    language = CHOICES[contact.language].native_name if contact.language in CHOICES else contact.language
     age = tr._(profile.AGE_BANDS[contact.age_band]) if contact.age_band in profile.AGE_BANDS else "–"
     status = tr._("open") if case.status == "open" else tr._("closed")
     lines = [
@@ -51,6 +52,7 @@ def card_text(case: CaseDTO, contact: ContactDTO, worker: str | None, tr: Transl
         tr._("Came via: {source}", source=contact.source or "–"),
         tr._("Open since: {when}", when=tr.datetime(case.opened_at, "short")),
         tr._("Status: {status}", status=status),
+        *([tr._("🔴 Urgent – /urgent off when it is settled")] if case.urgent else []),
         tr._("Worker: {name}", name=worker) if worker else tr._("Worker: nobody yet – /claim"),
     ]
     if contact.status == "unreachable":
@@ -59,13 +61,13 @@ def card_text(case: CaseDTO, contact: ContactDTO, worker: str | None, tr: Transl
 
 
 def queue_order(entries: list[QueueEntry], now: datetime) -> list[QueueEntry]:
-    """Waiting for an answer first; among those urgent first, then the longest wait; then the rest by age."""
+    """Urgent cases on top; then those waiting for an answer, the longest wait first; then the rest by age."""
 
     def key(entry: QueueEntry) -> tuple[int, int, float]:
         case = entry.case
         waiting = case.waiting_since is not None
         waited = (now - case.waiting_since).total_seconds() if case.waiting_since else 0.0
-        return (0 if waiting else 1, 0 if case.urgent else 1, -waited if waiting else case.opened_at.timestamp())
+        return (0 if case.urgent else 1, 0 if waiting else 1, -waited if waiting else case.opened_at.timestamp())
 
     return sorted(entries, key=key)
 

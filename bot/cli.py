@@ -1,4 +1,4 @@
-"""The `anlaufstelle` command: run | db upgrade|downgrade|current | secret | staff | tour | report."""
+"""The `anlaufstelle` command: run | db | secret | staff | tour | report | purge | check | rotate-key."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import secrets
 import sys
 from collections.abc import Sequence
 
-from bot import cli_report, cli_tour
-from bot.settings import ConfigError, Settings, load_settings, resolve_secret_key
+from bot import cli_check, cli_purge, cli_report, cli_rotate, cli_tour
+from bot.settings import ConfigError, Settings, load_settings, resolve_secret_key, secret_keys
 
 log = logging.getLogger("anlaufstelle")
 
@@ -18,7 +18,14 @@ log = logging.getLogger("anlaufstelle")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="anlaufstelle", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (polling Telegram)")
+    run = sub.add_parser("run", help="run the bot (polling Telegram); without a token: the local demo")
+    run.add_argument("--reset", action="store_true", help="demo only: start it fresh (var/sandbox/)")
+    run.add_argument("--port", type=int, default=None, help="demo only: the page's port (default SANDBOX_PORT, 8080)")
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates at this https URL (a reverse proxy forwards it to WEBHOOK_LISTEN:WEBHOOK_PORT)",
+    )
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply all migrations")
@@ -35,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     team_sub.add_parser("list", help="list the team")
     cli_tour.add_parser(sub)
     cli_report.add_parser(sub)
+    cli_purge.add_parser(sub)
+    cli_check.add_parser(sub)
+    cli_rotate.add_parser(sub)
     remove = team_sub.add_parser("remove", help="remove someone")
     remove.add_argument("telegram_user_id", type=int)
     return parser
@@ -47,25 +57,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         settings = load_settings()
+        if args.command == "run" and settings.telegram_bot_token is None:
+            if args.webhook:
+                raise ConfigError("TELEGRAM_BOT_TOKEN is not set: webhook mode needs the token from @BotFather.")
+            return _demo(settings, args)
         key, generated = resolve_secret_key(settings)
     except ConfigError as exc:
         print(f"anlaufstelle: {exc}", file=sys.stderr)
         return 2
-    from bot.privacy import configure_logging
+    from bot.privacy import Keyring, configure_logging
 
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    configure_logging(settings.log_level, secrets=(token, key))
+    hook_secret = settings.webhook_secret_token.get_secret_value() if settings.webhook_secret_token else ""
+    derived = Keyring.from_setting(key).webhook_secret
+    configure_logging(settings.log_level, secrets=(token, *secret_keys(key), hook_secret, derived))
     if generated:
         _warn_generated_key(settings)
     try:
         if args.command == "run":
-            return _run(settings, key)
+            return _run(settings, key, args)
         if args.command == "staff":
             return asyncio.run(_staff(settings, args))
         if args.command == "tour":
             return asyncio.run(cli_tour.run(settings, key, args))
         if args.command == "report":
             return cli_report.run(settings, key, args)
+        if args.command == "purge":
+            return cli_purge.run(settings, key, args)
+        if args.command == "check":
+            return asyncio.run(cli_check.run(settings, key, args))
+        if args.command == "rotate-key":
+            return asyncio.run(cli_rotate.run(settings, key, args))
         return asyncio.run(_db(settings, args))
     except ConfigError as exc:
         print(f"anlaufstelle: {exc}", file=sys.stderr)
@@ -87,12 +109,26 @@ def _warn_generated_key(settings: Settings) -> None:
     )
 
 
-def _run(settings: Settings, key: str) -> int:
+def _run(settings: Settings, key: str, args: argparse.Namespace) -> int:
+    from bot.liveness import LeaseRefused
     from bot.runtime import BotRuntime, run_until_signal
 
-    if settings.telegram_bot_token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather into .env or the environment.")
-    return asyncio.run(run_until_signal(BotRuntime(settings, secret_key=key)))
+    if args.reset or args.port is not None:
+        raise ConfigError("--reset and --port are for the local demo, which runs when TELEGRAM_BOT_TOKEN is not set.")
+    if args.webhook is not None and not args.webhook.startswith(("https://", "http://")):
+        raise ConfigError(f"--webhook needs a URL such as https://bot.example.org/telegram, not {args.webhook!r}.")
+    try:
+        return asyncio.run(run_until_signal(BotRuntime(settings, secret_key=key, webhook_url=args.webhook)))
+    except LeaseRefused as exc:
+        print(f"anlaufstelle: {exc}", file=sys.stderr)
+        return 3
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    """No token: the bot, an emulated Telegram and the chat page, on this machine (bot/demo.py)."""
+    from bot import demo
+
+    return demo.main(settings, port=args.port, reset=args.reset)
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot import report, report_pdf
+from bot import report
 from bot.services import Services, build_services
 from bot.settings import ConfigError, Settings
 from storage import migrate
@@ -33,7 +33,12 @@ def run(settings: Settings, secret_key: str, args: argparse.Namespace) -> int:
     figures = asyncio.run(_collect(services, period))
     tr = services.catalogs.translator(settings.staff_language)
     built = report.build(figures, tr, services.clock.now())
-    content = report.to_csv(built, tr) if args.format == "csv" else report_pdf.render(built, tr)
+    if args.format == "csv":
+        content = report.to_csv(built, tr)
+    else:
+        from bot import report_pdf  # matplotlib loads for this command only, not at every start of the bot
+
+        content = report_pdf.render(built, tr)
     if args.output == "-":
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()

@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.delivery.outgoing import COMBINABLE_KEY, Envelope, Outgoing
+from bot.delivery.outgoing import COMBINABLE_KEY, Envelope, Outgoing, private_lane
 from bot.i18n import Translator
 from bot.languages import normalise_language_code
 from bot.services import Services
-from storage import contacts, conversations, outbox, staff
+from storage import contacts, conversations, outbox, rekey, staff
 from storage.appointments import ReminderDTO
+from storage.base import utcnow
 from storage.contacts import ContactDTO
 from storage.conversations import ConversationDTO
 from storage.staff import StaffDTO
@@ -54,8 +56,13 @@ class UnitOfWork:
             if chat is not None and chat.type == chat.PRIVATE:
                 uow.private_chat_id = chat.id
                 uow.contact = await contacts.find_by_user_key(session, uow.user_key)
+                if uow.contact is None and services.keyring.has_old_keys:  # a key rotation is under way
+                    old = services.keyring.old_user_keys(user.id)
+                    if await rekey.adopt(session, old, uow.user_key, private_lane):
+                        uow.contact = await contacts.find_by_user_key(session, uow.user_key)
                 uow.conversation = await conversations.load(session, uow.user_key)
-            if chat is not None and chat.id == services.settings.staff_chat_id:
+            # The team in their group, and in their private chat with the bot (coordinators publish from there too).
+            if chat is not None and (chat.id == services.settings.staff_chat_id or chat.type == chat.PRIVATE):
                 uow.staff = await staff.by_telegram_id(session, user.id)
         return uow
 
@@ -125,6 +132,8 @@ class UnitOfWork:
                 case_id=msg.case_id,
                 case_message_id=msg.case_message_id,
                 kind=msg.kind,
+                announcement_id=msg.announcement_id,
+                not_before=utcnow() + timedelta(seconds=msg.delay) if msg.delay > 0 else None,
             )
             for msg in self.outgoing
         ]

@@ -3,7 +3,10 @@ into the unit of work before handing the update over."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
+from telegram.ext import CallbackQueryHandler
 from telegram.ext.filters import UpdateFilter
 
 from bot.context import current_uow
@@ -41,3 +44,22 @@ class StaffGroup(UpdateFilter):
         chat = update.effective_chat
         staff = current_uow().services.settings.staff_chat_id
         return chat is not None and staff is not None and chat.id == staff
+
+
+class Coordinator(UpdateFilter):
+    """The sender is an active coordinator or admin (in the staff group, or in a private chat with the bot)."""
+
+    def filter(self, update: Update) -> bool:
+        staff = current_uow().staff
+        return staff is not None and staff.may("coordinator")
+
+
+class PrivateButton(CallbackQueryHandler[Any, Any]):
+    """A button of a young person's private chat. The same data pressed anywhere else (a modified client can send
+    any data from any chat) does not match, and ends with the catch-all for stale buttons."""
+
+    def check_update(self, update: object) -> bool | object | None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None or chat.type != chat.PRIVATE:
+            return False
+        return super().check_update(update)

@@ -71,7 +71,7 @@ def parse_hours(text: str, limit: int = MAX_ENTRY_MINUTES) -> int | None:
 def parse_id(text: str) -> int | None:
     """An entry's or case's number as typed ('12' or '#12'); None unless it can be one (a 32-bit integer)."""
     digits = text.strip().removeprefix("#")
-    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else None
 
 
 def parse_day(text: str) -> date | None:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 import re
+from typing import IO
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -22,16 +23,46 @@ def _derive(secret: str, purpose: bytes) -> bytes:
 
 
 class Keyring:
-    """Keys derived from SECRET_KEY (and older keys during a rotation, newest first)."""
+    """Keys derived from SECRET_KEY (and older keys during a rotation, newest first).
+
+    New values are always encrypted and hashed with the first key; values under an older key stay readable (and
+    pseudonyms findable) until `anlaufstelle rotate-key` has re-encrypted and re-hashed them.
+    """
 
     def __init__(self, secret_key: str, old_keys: tuple[str, ...] = ()) -> None:
         self._pseudonym_key = _derive(secret_key, b"pseudonym v1")
-        fernets = [Fernet(base64.urlsafe_b64encode(_derive(k, b"fields v1"))) for k in (secret_key, *old_keys)]
-        self._fernet = MultiFernet(fernets)
+        self._old_pseudonym_keys = tuple(_derive(k, b"pseudonym v1") for k in old_keys)
+        self._primary = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"fields v1")))
+        fernets = [Fernet(base64.urlsafe_b64encode(_derive(k, b"fields v1"))) for k in old_keys]
+        self._fernet = MultiFernet([self._primary, *fernets])
+        self.key_id = _derive(secret_key, b"key id v1").hex()[:12]  # names the first key, reveals nothing
+        self.webhook_secret = base64.urlsafe_b64encode(_derive(secret_key, b"webhook v1")).decode().rstrip("=")
+
+    @classmethod
+    def from_setting(cls, value: str) -> Keyring:
+        """SECRET_KEY as set: one key, or "new,old[,older]" during a rotation."""
+        keys = [key.strip() for key in value.split(",") if key.strip()] or [value]
+        return cls(keys[0], tuple(keys[1:]))
+
+    @property
+    def has_old_keys(self) -> bool:
+        return bool(self._old_pseudonym_keys)
 
     def user_key(self, telegram_user_id: int) -> str:
         """A stable pseudonym for a Telegram user: HMAC-SHA256, hex. Not reversible without the key."""
         return hmac.new(self._pseudonym_key, str(telegram_user_id).encode(), hashlib.sha256).hexdigest()
+
+    def old_user_keys(self, telegram_user_id: int) -> list[str]:
+        """The pseudonyms the older keys made (found and re-hashed while a rotation is under way)."""
+        data = str(telegram_user_id).encode()
+        return [hmac.new(key, data, hashlib.sha256).hexdigest() for key in self._old_pseudonym_keys]
+
+    def readable_with_first_key(self, token: bytes) -> bool:
+        try:
+            self._primary.decrypt(token)
+        except InvalidToken:
+            return False
+        return True
 
     def encrypt(self, plain: bytes) -> bytes:
         return self._fernet.encrypt(plain)
@@ -49,16 +80,44 @@ class Keyring:
         return int(self.decrypt(token))
 
     def rotate(self, token: bytes) -> bytes:
-        return self._fernet.rotate(token)
+        """The value encrypted with the first key (it may be under any listed key)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise ValueError("stored value cannot be decrypted with any key in SECRET_KEY") from exc
 
 
 # Numbers of six or more digits are chat ids, user ids or phone numbers as far as logs are concerned.
 _LONG_NUMBER = re.compile(r"(?<![\w.])-?\d{6,}(?![\w.])")
 _BOT_TOKEN = re.compile(r"\d{3,15}:[A-Za-z0-9_-]{20,64}")
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")  # SQLAlchemy's errors quote the statement's parameters
+
+# Our own code logs no message text and no ids, by design. Libraries log what passes through them: PTB the
+# parameters and results of every Bot API call and the updates, SQLAlchemy every statement's parameters and the
+# rows it reads, aiosqlite its calls with their arguments. Their format strings are kept; of their arguments only
+# numbers (redacted below when long) and short names (a method, a status) are kept, anything else becomes "[…]".
+_OURS = ("bot", "handlers", "conversations", "storage", "anlaufstelle")
+_PLAIN = ("alembic", "apscheduler")  # their arguments are revisions and our job names: nothing personal
+_SHORT_NAME = re.compile(r"^[A-Za-z_][\w./-]{0,63}$")
+
+
+def _ours(logger_name: str) -> bool:
+    return logger_name.split(".", 1)[0] in (*_OURS, *_PLAIN)
+
+
+def _safe_arg(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str) and _SHORT_NAME.match(value):
+        return value
+    if type(value).__name__ == "URL":  # httpx's request URL: the token in it is redacted below
+        return str(value)
+    return "[…]"
 
 
 class RedactingFilter(logging.Filter):
-    """Removes bot tokens and long numbers (ids) from every log record that passes a handler."""
+    """Removes bot tokens, secrets, long numbers (ids) and the data libraries log from every record that passes a
+    handler."""
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
@@ -68,9 +127,15 @@ class RedactingFilter(logging.Filter):
         for secret in self._secrets:
             text = text.replace(secret, "[secret]")
         text = _BOT_TOKEN.sub("[token]", text)
+        text = _SQL_PARAMETERS.sub("[parameters: …]", text)
         return _LONG_NUMBER.sub("[id]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and not _ours(record.name):
+            if isinstance(record.args, dict):
+                record.args = {key: _safe_arg(value) for key, value in record.args.items()}
+            else:
+                record.args = tuple(_safe_arg(value) for value in record.args)
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -81,12 +146,13 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
-    """Root logging with redaction on every handler; chatty libraries kept at WARNING.
+def configure_logging(level: str, secrets: tuple[str, ...] = (), stream: IO[str] | None = None) -> logging.Handler:
+    """Root logging with redaction on every handler; chatty libraries kept at WARNING (returns the handler).
 
-    httpx logs every request URL, and the URL carries the token: it is quietened and redacted anyway.
+    httpx logs every request URL, and the URL carries the token: it is quietened and redacted anyway. Whatever a
+    library logs at any level passes the same redaction (tests/e2e/test_logs_private.py runs everything at DEBUG).
     """
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
@@ -96,3 +162,4 @@ def configure_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    return handler

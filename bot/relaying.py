@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram import Message, MessageEntity
 
+TEXT_LIMIT = 4096  # Telegram's limit for a text, in UTF-16 code units (the safe reading)
 CAPTIONED = ("photo", "video", "document", "audio", "animation", "voice")
 KINDS = (
     "text",

@@ -53,7 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import booking, casework, profile
 from bot import hours as hour_rules
 from bot.i18n import Translator
-from bot.languages import LANGUAGES
+from bot.languages import CHOICES, LANGUAGES
 from storage import hours, report
 from storage.hours import PoolDTO
 from storage.report import BusFigures, CaseTiming
@@ -159,7 +159,7 @@ class Figures:
     inside: AnswerTimes
     outside: AnswerTimes
     appointments: dict[str, int]
-    bus: BusFigures | None
+    bus: BusFigures
     hours_by_activity: dict[str, int]  # minutes
     pools: list[PoolUse]
 
@@ -300,7 +300,7 @@ class Labels:
 
     def language(self, code: str) -> str:
         name = self._languages.get(code) or self._languages.get(_BABEL_LANGUAGE.get(code, code))
-        return str(name) if name else LANGUAGES[code].native_name if code in LANGUAGES else code
+        return str(name) if name else CHOICES[code].native_name if code in CHOICES else code
 
     def source(self, code: str) -> str:
         return self.tr._("Without a link") if code == NO_LINK else code
@@ -389,7 +389,7 @@ def build(figures: Figures, tr: Translator, created: datetime) -> Report:
         breakdown("outcome", tr._("Outcomes of closed cases"), figures.outcomes, lab.outcome, cases),
         answer,
         appointments,
-        _bus_section(tr, figures.bus, people),
+        _bus_section(tr, figures.bus),
         Section(
             "hours_activity",
             tr._("Hours by activity"),
@@ -434,18 +434,15 @@ def _minutes(value: int | None, enough: bool) -> Cell:
     return Cell(str(value), float(value)) if enough and value is not None else Cell("–", None)
 
 
-def _bus_section(tr: Translator, bus: BusFigures | None, people: str) -> Section:
-    title = tr._("Bus announcements")
-    if bus is None:
-        return Section(
-            "bus", title, [], tr._("Not recorded yet: the bot records bus announcements from a later version on.")
-        )
+def _bus_section(tr: Translator, bus: BusFigures) -> Section:
+    messages = tr._("messages")
     return Section(
         "bus",
-        title,
+        tr._("Bus announcements"),
         [
             Row("announcements", tr._("Announcements"), count_cell(bus.announcements), tr._("announcements")),
-            Row("recipients", tr._("Young people reached by them"), count_cell(bus.recipients), people),
+            Row("deliveries", tr._("Messages they delivered to subscribers"), count_cell(bus.deliveries), messages),
+            Row("day_notes", tr._("Day-before notes delivered"), count_cell(bus.day_notes), messages),
         ],
     )
 
@@ -503,7 +500,7 @@ def definitions(tr: Translator) -> list[str]:
             "Hours: entries for days in the period, deleted entries left out; each pool with its budget and its "
             "use over its whole period."
         ),
-        tr._("Young people who deleted their data are no longer counted."),
+        tr._("Young people whose data was deleted still count, from anonymous records without their data."),
     ]
 
 

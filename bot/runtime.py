@@ -8,17 +8,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand
 from telegram.error import InvalidToken, TelegramError
 
+from bot import crisis, liveness, prepared_replies
 from bot.app import AnyApplication, build_application
+from bot.bus_notes import DayNoteScheduler
 from bot.clock import Clock, SystemClock
 from bot.context import UnitOfWork
-from bot.delivery.intake import Intake
+from bot.delivery.intake import ALLOWED_UPDATES, Intake
 from bot.delivery.sender import Sender
+from bot.delivery.webhook import WebhookServer
+from bot.digest import DigestScheduler
+from bot.i18n import Catalogs, Translator
+from bot.liveness import LeaseKeeper, LeaseLost, LeaseRefused, PollWatchdog
+from bot.retention import RetentionJob
 from bot.scheduler import ReminderScheduler
 from bot.services import Services, build_services
 from bot.settings import ConfigError, Settings, resolve_secret_key
@@ -28,12 +36,23 @@ log = logging.getLogger(__name__)
 
 
 class BotRuntime:
-    def __init__(self, settings: Settings, secret_key: str | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        secret_key: str | None = None,
+        clock: Clock | None = None,
+        webhook_url: str | None = None,
+    ) -> None:
         if settings.telegram_bot_token is None:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set: expected the token from @BotFather.")
         self.settings = settings
         self._secret_key = secret_key
         self._clock = clock or SystemClock()
+        self.webhook_url = webhook_url  # None: polling
+        self.lease: LeaseKeeper | None = None
+        self.watchdog: PollWatchdog | None = None
+        self.webhook: WebhookServer | None = None
+        self._poll_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._fatal: asyncio.Future[BaseException] | None = None
         self.app: AnyApplication | None = None
@@ -41,13 +60,26 @@ class BotRuntime:
         self.intake: Intake | None = None
         self.sender: Sender | None = None
         self.reminders: ReminderScheduler | None = None
+        self.day_notes: DayNoteScheduler | None = None
+        self.digests: DigestScheduler | None = None
+        self.retention: RetentionJob | None = None
 
     async def start(self) -> None:
         settings = self.settings
         secret = self._secret_key or resolve_secret_key(settings)[0]
         self.services = build_services(settings, secret, self._clock)
+        prepared_replies.load()  # a broken bot/data/prepared_replies.yaml stops the start, naming what is wrong
         await migrate.upgrade(self.services.engine)
-        assert settings.telegram_bot_token is not None
+        await self._claim_database()
+        try:
+            await self._start_claimed()
+        except BaseException:
+            await self._abort()  # the claim on the database is let go at once
+            raise
+
+    async def _start_claimed(self) -> None:
+        settings = self.settings
+        assert settings.telegram_bot_token is not None and self.services is not None
         self.app = build_application(settings, settings.telegram_bot_token.get_secret_value())
         await self.app.initialize()
         await self.app.start()
@@ -55,15 +87,93 @@ class BotRuntime:
         self.reminders = ReminderScheduler(self.app, self.services, self.sender.wake)
         self.intake = Intake(self.app, self.services, after_commit=self._after_commit)
         await self.reminders.rebuild()
+        self.day_notes = DayNoteScheduler(self.app, self.services, self.sender.wake)
+        await self.day_notes.rebuild()
+        crisis.default_matcher()  # compiled now (about a second), not while the first young person waits
+        self.digests = DigestScheduler(self.app, self.services, self.sender.wake)
+        await self.digests.rebuild()
+        self.retention = RetentionJob(self.app, self.services, self.sender.wake)
+        self.retention.schedule()
         await self._publish_commands()
         self._fatal = asyncio.get_running_loop().create_future()
+        assert self.lease is not None
         for name, job in (
             ("process", self.intake.process_forever),
             ("send", self.sender.run_forever),
-            ("poll", self.intake.poll_forever),
+            ("lease", self.lease.run_forever),
         ):
-            self._tasks.append(asyncio.create_task(self._supervise(name, job), name=f"anlaufstelle-{name}"))
-        log.info("bot started: polling, processing and sending")
+            self._spawn(name, job)
+        await self._start_receiving()
+        log.info("bot started: %s, processing and sending", "webhook" if self.webhook_url else "polling")
+
+    # -- liveness: one instance per database, a poll loop that keeps receiving (bot.liveness) ---------------------
+
+    async def _claim_database(self) -> None:
+        assert self.services is not None
+        me = liveness.this_process("webhook" if self.webhook_url else "polling", self.services.keyring.key_id)
+        ttl = self.settings.instance_lease_seconds
+        try:
+            await liveness.claim(self.services.sessions, me, self._clock.now(), ttl)
+        except LeaseRefused:
+            await self.services.engine.dispose()
+            self.services = None
+            raise
+        self.lease = LeaseKeeper(self.services.sessions, me, self._clock, ttl)
+
+    async def _abort(self) -> None:
+        """Undo a start that failed half-way."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.webhook is not None:
+            await self.webhook.stop()
+        if self.lease is not None:
+            await self.lease.release()
+        if self.app is not None:
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()
+        if self.services is not None:
+            await self.services.engine.dispose()
+
+    def _spawn(self, name: str, job: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._supervise(name, job), name=f"anlaufstelle-{name}")
+        self._tasks.append(task)
+        return task
+
+    async def _start_receiving(self) -> None:
+        assert self.app is not None and self.intake is not None and self.services is not None
+        if self.webhook_url is not None:
+            secret = self.settings.webhook_secret_token
+            token = secret.get_secret_value() if secret else self.services.keyring.webhook_secret
+            self.webhook = WebhookServer(
+                self.intake.accept, token, self.webhook_url, self.settings.webhook_listen, self.settings.webhook_port
+            )
+            await self.webhook.start()
+            try:
+                await self.app.bot.set_webhook(
+                    self.webhook_url, secret_token=token, allowed_updates=ALLOWED_UPDATES, max_connections=1
+                )
+            except TelegramError as exc:
+                raise ConfigError(f"Telegram refused the webhook URL {self.webhook_url}: {exc.message}") from None
+            return
+        try:
+            await self.app.bot.delete_webhook()  # polling and a webhook exclude each other
+        except TelegramError as exc:
+            log.warning("could not remove a webhook: %s", exc.message)
+        intake = self.intake
+        self._poll_task = self._spawn("poll", intake.poll_forever)
+        limit = max(self.settings.poll_watchdog_seconds, self.settings.poll_timeout_seconds + 3)
+        self.watchdog = PollWatchdog(lambda: intake.last_received, lambda: intake.polls, self._restart_polling, limit)
+        self._spawn("watchdog", self.watchdog.run_forever)
+
+    def _restart_polling(self) -> None:
+        assert self.intake is not None and self._poll_task is not None
+        self._poll_task.cancel()
+        self._tasks.remove(self._poll_task)
+        self.intake.last_received = time.monotonic()
+        self._poll_task = self._spawn("poll", self.intake.poll_forever)
 
     def _after_commit(self, uow: UnitOfWork | None) -> None:
         """An update was handled: its messages may go, its new reminders get their jobs."""
@@ -80,7 +190,7 @@ class BotRuntime:
                 return  # a loop returns only when it was asked to stop
             except asyncio.CancelledError:
                 raise
-            except InvalidToken as exc:
+            except (InvalidToken, LeaseLost) as exc:
                 if self._fatal is not None and not self._fatal.done():
                     self._fatal.set_result(exc)
                 return
@@ -89,22 +199,16 @@ class BotRuntime:
                 await asyncio.sleep(2)
 
     async def _publish_commands(self) -> None:
+        """The young people's command menu, in the default language for everyone and in each language for the
+        people whose Telegram uses it (Telegram takes two-letter codes only: Kurmanji is published as "ku", and
+        Easy German, which Telegram cannot name, is chosen in the bot and gets the German menu)."""
         assert self.app is not None and self.services is not None
         catalogs = self.services.catalogs
-        for language in [None, *catalogs.available]:
-            tr = catalogs.translator(language.code if language else None)
-            commands = [
-                BotCommand("start", tr._("Start")),
-                BotCommand("help", tr._("What you can do here")),
-                BotCommand("appointment", tr._("Book a time to talk")),
-                BotCommand("appointments", tr._("Your appointments")),
-                BotCommand("tour", tr._("Where the bus is")),
-                BotCommand("language", tr._("Choose your language")),
-                BotCommand("privacy", tr._("What we store")),
-                BotCommand("delete", tr._("Delete your data")),
-            ]
+        for code, telegram_code in command_menus(catalogs):
             try:
-                await self.app.bot.set_my_commands(commands, language_code=language.code if language else None)
+                await self.app.bot.set_my_commands(
+                    youth_commands(catalogs.translator(code)), language_code=telegram_code
+                )
             except TelegramError as exc:
                 log.warning("could not publish the command menu: %s", exc.message)
 
@@ -114,6 +218,8 @@ class BotRuntime:
         return await self._fatal
 
     async def stop(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()  # nothing new comes in; Telegram keeps what it could not deliver
         if self.sender is not None:
             self.sender.stop()
             sending = [t for t in self._tasks if t.get_name() == "anlaufstelle-send"]
@@ -122,6 +228,8 @@ class BotRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.lease is not None:
+            await self.lease.release()
         if self.app is not None:
             await self.app.stop()
             await self.app.shutdown()
@@ -134,6 +242,28 @@ class BotRuntime:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
+
+
+def command_menus(catalogs: Catalogs) -> list[tuple[str | None, str | None]]:
+    """(our language code, Telegram's language_code) for each menu: the default menu first, then one per language
+    that Telegram can name."""
+    return [(None, None), *((lang.code, lang.telegram_code) for lang in catalogs.available if lang.telegram_code)]
+
+
+def youth_commands(tr: Translator) -> list[BotCommand]:
+    return [
+        BotCommand("start", tr._("Start")),
+        BotCommand("help", tr._("What you can do here")),
+        BotCommand("appointment", tr._("Book a time to talk")),
+        BotCommand("appointments", tr._("Your appointments")),
+        BotCommand("bus", tr._("Where is the bus now?")),
+        BotCommand("tour", tr._("Where the bus is")),
+        BotCommand("subscribe", tr._("News from the bus for your places")),
+        BotCommand("language", tr._("Choose your language")),
+        BotCommand("privacy", tr._("What we store")),
+        BotCommand("mydata", tr._("A copy of your data")),
+        BotCommand("delete", tr._("Delete your data")),
+    ]
 
 
 async def run_until_signal(runtime: BotRuntime) -> int:
@@ -149,6 +279,10 @@ async def run_until_signal(runtime: BotRuntime) -> int:
         task.cancel()
     await runtime.stop()
     if waiter in done and not waiter.cancelled():
-        log.critical("stopped: Telegram refused the token (TELEGRAM_BOT_TOKEN)")
+        reason = waiter.result()
+        if isinstance(reason, LeaseLost):
+            log.critical("stopped: %s", reason)
+        else:
+            log.critical("stopped: Telegram refused the token (TELEGRAM_BOT_TOKEN)")
         return 1
     return 0

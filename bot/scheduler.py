@@ -1,5 +1,9 @@
 """Reminders through APScheduler (PTB's JobQueue): one job per pending reminder row, rebuilt at every start.
 
+Only the SOONEST pending reminders have a job at any time, and every PLAN_EVERY the next ones get theirs (the plan
+also sends whatever is due): with weeks of bookings ahead there are tens of thousands of reminders, and a job for
+each would take a minute to build at start and tens of megabytes to keep.
+
 Jobs are never pickled: the rows are the truth. A job only asks for its reminder to be sent; sending marks the
 row sent in the same transaction as the outbox message, so each reminder goes exactly once across restarts. A
 reminder that came due while the bot was down is sent at start if the appointment is still ahead, else dropped;
@@ -9,7 +13,7 @@ of several that came due for one appointment only the newest is sent.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import Application, CallbackContext
@@ -24,35 +28,61 @@ from storage.appointments import ReminderDTO
 
 log = logging.getLogger(__name__)
 
+SOONEST = 1000  # reminders with a job at any time
+PLAN_EVERY = timedelta(minutes=10)
+
 
 class ReminderScheduler:
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], services: Services, wake_sender: Any) -> None:
         self._app = app
         self._services = services
         self._wake_sender = wake_sender
+        self._scheduled: dict[int, datetime] = {}  # reminder id → the due time its job was made for
 
     async def rebuild(self) -> int:
-        """At start: send or drop what came due while we were down, and a job for every other pending row."""
+        """At start: send or drop what came due while we were down, a job for each of the soonest pending rows, and
+        the plan that gives the next ones theirs."""
         await self.run_due()
+        planned = await self.plan()
+        job_queue = self._app.job_queue
+        assert job_queue is not None
+        job_queue.run_repeating(
+            self._plan_job,
+            interval=PLAN_EVERY,
+            name="reminders:plan",
+            job_kwargs={"id": "reminders:plan", "replace_existing": True, "misfire_grace_time": None, "coalesce": True},
+        )
+        return planned
+
+    async def plan(self) -> int:
+        """A job for each of the SOONEST pending reminders that has none yet (or one for another time)."""
         async with self._services.sessions() as session:
-            pending = await appointments.pending_reminders(session)
+            pending = await appointments.pending_reminders(session, limit=SOONEST)
+        soonest = {reminder.id for reminder in pending}
+        self._scheduled = {k: v for k, v in self._scheduled.items() if k in soonest}  # sent, dropped or later
         for reminder in pending:
-            self.schedule(reminder)
+            if self._scheduled.get(reminder.id) != reminder.due_at:
+                self.schedule(reminder)
         return len(pending)
+
+    async def _plan_job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await self.run_due()
+        await self.plan()
 
     def schedule(self, reminder: ReminderDTO) -> None:
         job_queue = self._app.job_queue
         assert job_queue is not None
         name = f"reminder:{reminder.id}"
-        for old in job_queue.get_jobs_by_name(name):
-            old.schedule_removal()
+        # The name is the scheduler's job id too, so scheduling a reminder again replaces its job, found by id.
+        # (Looking for it by name goes through every job: with 50,000 reminders a start took many minutes.)
         job_queue.run_once(
             self._job,
             when=reminder.due_at,
             data=reminder.id,
             name=name,
-            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+            job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None, "coalesce": True},
         )
+        self._scheduled[reminder.id] = reminder.due_at
 
     async def _job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         assert context.job is not None

@@ -30,7 +30,7 @@ def build_services(settings: Settings, secret_key: str, clock: Clock | None = No
     engine = create_engine(settings.effective_database_url)
     return Services(
         settings=settings,
-        keyring=Keyring(secret_key),
+        keyring=Keyring.from_setting(secret_key),
         catalogs=Catalogs(settings.tz, settings.default_language),
         engine=engine,
         sessions=session_factory(engine),

@@ -13,13 +13,14 @@ from enum import StrEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import appointments as rules
 from bot import booking
 from bot.context import BotContext, UnitOfWork
 from bot.delivery.outgoing import Keyboard, answer_callback, edit_text, text_message
-from bot.filters import InConversation
+from bot.filters import InConversation, PrivateButton
+from bot.hours import parse_id
 from conversations import intake
 from storage import appointments, cases, tour
 from storage.tour import StopDTO
@@ -55,7 +56,7 @@ def build_handlers() -> list[BaseHandler[Any, Any, Any]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("appointment", appointment_command, filters=private),
-        CallbackQueryHandler(on_button, pattern=r"^bk:"),
+        PrivateButton(on_button, pattern=r"^bk:"),
         MessageHandler(private & filters.LOCATION & InConversation(NAME, State.PLACE), on_location),
     ]
 
@@ -154,7 +155,7 @@ async def on_location(update: Update, ctx: BotContext) -> None:
 
 
 async def _chose_stop(uow: UnitOfWork, draft: Draft, value: str, message_id: int) -> None:
-    stop = await tour.get(uow.session, int(value)) if value.isdigit() else None
+    stop = await tour.get(uow.session, number) if (number := parse_id(value)) is not None else None
     if stop is None or not stop.active:
         await begin(uow, message_id, moving=draft.moving, check_open=False)
         return
@@ -217,7 +218,10 @@ async def _offer_slots(
 
 
 async def _chose_slot(uow: UnitOfWork, draft: Draft, value: str, message_id: int) -> None:
-    draft.slot = int(value)
+    draft.slot = parse_id(value)
+    if draft.slot is None:  # forged data: start the choice again
+        await begin(uow, message_id, moving=draft.moving, check_open=False)
+        return
     tr = uow.tr
     buttons = [(tr._(label), f"bk:topic:{code}") for code, label in booking.TOPICS.items()]
     keyboard = [buttons[i : i + 2] for i in range(0, len(buttons), 2)] + [[(tr._("Skip"), "bk:topic:none")]]
@@ -287,7 +291,7 @@ async def _ask(uow: UnitOfWork, draft: Draft, value: str, message_id: int) -> No
     """No free time (at a stop, or anywhere): the wish for a time lands in the team's queue."""
     assert uow.contact is not None
     await uow.end_conversation()
-    stop = await tour.get(uow.session, int(value)) if value.isdigit() else None
+    stop = await tour.get(uow.session, number) if (number := parse_id(value)) is not None else None
     staff_tr = uow.staff_tr
     if stop is not None:
         note = staff_tr._("📅 No free time at {stop} in the next weeks: please find a time together.", stop=stop.name)

@@ -13,12 +13,12 @@ from enum import StrEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot import profile
+from bot import crisis_help, profile
 from bot.context import BotContext, UnitOfWork
 from bot.delivery.outgoing import Keyboard, answer_callback, edit_text, remove_keyboard, text_message
-from bot.filters import InConversation
+from bot.filters import InConversation, PrivateButton
 from bot.i18n import Translator
 from storage import contacts
 
@@ -55,7 +55,7 @@ def build_handlers() -> list[BaseHandler[Any, Any, Any]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", start, filters=private),
-        CallbackQueryHandler(on_button, pattern=r"^in:"),
+        PrivateButton(on_button, pattern=r"^in:"),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND & InConversation(NAME), on_text),
     ]
 
@@ -106,7 +106,8 @@ async def start(update: Update, ctx: BotContext) -> None:
     uow = ctx.uow
     if uow.contact is not None:
         await uow.end_conversation()
-        uow.send(text_message(uow.me, uow.tr._("Welcome back! Just write us what's on your mind.")))
+        text = uow.tr._("Welcome back! Just write us what's on your mind.")
+        uow.send(text_message(uow.me, text, crisis_help.help_keyboard(uow.tr)))
         return
     await begin(uow, source=profile.clean_source(ctx.args[0] if ctx.args else None))
 
@@ -169,7 +170,9 @@ async def stale_button(update: Update, ctx: BotContext) -> None:
     query, uow = update.callback_query, ctx.uow
     assert query is not None
     uow.send(answer_callback(query.id, uow.tr._("This button is no longer active.")))
-    if query.message is not None and uow.private_chat_id is not None and uow.user_key is not None:
+    markup = getattr(query.message, "reply_markup", None)
+    has_buttons = markup is not None and any(markup.inline_keyboard)  # else Telegram says "not modified"
+    if query.message is not None and has_buttons and uow.private_chat_id is not None and uow.user_key is not None:
         uow.send(remove_keyboard(uow.me, query.message.message_id))
 
 
@@ -230,7 +233,7 @@ async def _chose_place(uow: UnitOfWork, draft: Draft, place: str) -> None:
     thanks = tr._("Thanks, {name}!", name=draft.nickname) if draft.nickname else tr._("Thanks!")
     text = thanks + " " + tr._("Now write us what's on your mind – a social worker will answer you here.")
     text += "\n\n" + tr._("/help shows what else you can do here.")
-    _show(uow, draft, text, [[(tr._("Book a time with the bus"), "bk:start")]])
+    _show(uow, draft, text, [[(tr._("Book a time with the bus"), "bk:start")], *crisis_help.help_keyboard(tr)])
 
 
 async def _ask_again(uow: UnitOfWork, draft: Draft, state: State) -> None:

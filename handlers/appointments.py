@@ -17,9 +17,11 @@ from bot.delivery.outgoing import (
     Priority,
     answer_callback,
     edit_text,
+    fit_text,
     inline_keyboard,
     text_message,
 )
+from bot.hours import parse_id
 from bot.i18n import N_
 from conversations import booking as booking_journey
 from conversations import intake
@@ -55,7 +57,7 @@ async def appointment_button(update: Update, ctx: BotContext) -> None:
     """ap:<action>:<id> — answers to a reminder or to the list: come, cancel (after asking), keep, move."""
     query, uow = update.callback_query, ctx.uow
     assert query is not None and query.data is not None and query.message is not None
-    _, action, raw_id = query.data.split(":", 2)
+    _, action, raw_id = [*query.data.split(":", 2), "", ""][:3]  # forged data is a stale button too
     appointment = await _own(uow, raw_id)
     if appointment is None:
         await intake.stale_button(update, ctx)
@@ -92,7 +94,8 @@ async def appointment_button(update: Update, ctx: BotContext) -> None:
 
 async def _own(uow: UnitOfWork, raw_id: str) -> AppointmentDTO | None:
     """The person's own appointment that is still ahead, or None (a stale or foreign button)."""
-    appointment = await appointments.get(uow.session, int(raw_id)) if raw_id.isdigit() else None
+    number = parse_id(raw_id)
+    appointment = await appointments.get(uow.session, number) if number is not None else None
     if appointment is None or uow.contact is None or appointment.contact_id != uow.contact.id:
         return None
     if appointment.status != "booked" or appointment.starts_at <= uow.services.clock.now():
@@ -112,11 +115,19 @@ async def tour_command(update: Update, ctx: BotContext) -> None:
         for stop in stops:
             for window in sorted(booking.windows_on(stop, windows, day, cancelled), key=lambda w: w.starts):
                 start, end = booking.local(day, window.starts, tz), booking.local(day, window.ends, tz)
-                lines.append(f"{tr.day(day)} · {tr.time(start)}–{tr.time(end)} · {stop.name}")
+                lines.append(
+                    tr._(
+                        "{day} · {start}–{end} · {stop}",
+                        day=tr.day(day),
+                        start=tr.time(start),
+                        end=tr.time(end),
+                        stop=stop.name,
+                    )
+                )
     if len(lines) == 1:
         lines.append(tr._("No stops are planned right now."))
     lines.append(tr._("/appointment books a time to talk with us."))
-    uow.send(text_message(uow.me, "\n".join(lines)[:4096]))
+    uow.send(text_message(uow.me, fit_text("\n".join(lines))))
 
 
 # -- the team ---------------------------------------------------------------------------------------------------
@@ -192,7 +203,8 @@ async def staff_appointment_button(update: Update, ctx: BotContext) -> None:
     assert query is not None and query.data is not None and query.message is not None
     tr = uow.staff_tr
     parts = query.data.split(":")
-    appointment = await appointments.get(uow.session, int(parts[2])) if len(parts) > 2 and parts[2].isdigit() else None
+    number = parse_id(parts[2]) if len(parts) > 2 else None
+    appointment = await appointments.get(uow.session, number) if number is not None else None
     if uow.staff is None or appointment is None:
         uow.send(answer_callback(query.id, tr._("Only the team can do this.") if uow.staff is None else None))
         return
@@ -230,7 +242,7 @@ async def staff_appointment_button(update: Update, ctx: BotContext) -> None:
     elif action == "md" and len(parts) > 4 and parts[3] in STAFF_REASONS:
         text, keyboard = await _move_times(uow, appointment, stop, parts[3], parts[4])
         _edit(uow, chat, message_id, text, keyboard)
-    elif action == "to" and len(parts) > 4 and parts[3].isdigit() and parts[4] in STAFF_REASONS:
+    elif action == "to" and len(parts) > 4 and parse_id(parts[3]) is not None and parts[4] in STAFF_REASONS:
         await _staff_move(uow, appointment, stop, int(parts[3]), STAFF_REASONS[parts[4]], chat, message_id)
 
 

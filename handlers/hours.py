@@ -199,7 +199,7 @@ async def _pressed(uow: UnitOfWork, parts: list[str], origin: tuple[int, int]) -
     if kind == "a":
         text = tr._("{alias} · {activity}: how long?", alias=case.alias, activity=rules.activity_label(tr, activity))
         return text, rules.duration_keyboard(tr, case.id, activity)
-    minutes = int(parts[4]) if kind == "d" and len(parts) > 4 and parts[4].isdigit() else None
+    minutes = rules.parse_id(parts[4]) if kind == "d" and len(parts) > 4 else None
     if minutes not in rules.DURATIONS:
         return None, None
     assert minutes is not None and uow.staff is not None

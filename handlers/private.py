@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
+from bot import crisis_help, erasure, mydata, safety
 from bot.context import BotContext
-from bot.delivery.outgoing import answer_callback, edit_text, text_message
+from bot.delivery.outgoing import (
+    STAFF_LANE,
+    Outgoing,
+    Priority,
+    answer_callback,
+    edit_text,
+    private_lane,
+    text_message,
+    upload,
+)
 from conversations import intake
-from storage import contacts
+from storage import contacts, personal
 
 
 async def help_command(update: Update, ctx: BotContext) -> None:
@@ -20,13 +30,18 @@ async def help_command(update: Update, ctx: BotContext) -> None:
             ),
             "",
             tr._("/start – start again"),
+            tr._("/bus – where the bus is now and next"),
+            tr._("/subscribe – news from the bus for your places (/unsubscribe stops them)"),
             tr._("/language – choose your language"),
             tr._("/privacy – what we store and why"),
+            tr._("/mydata – a copy of everything we have stored about you"),
             tr._("/delete – delete everything we have stored about you"),
             tr._("/help – this overview"),
+            "",
+            crisis_help.help_section(tr, safety.numbers(ctx.uow.services.settings)),
         ]
     )
-    ctx.uow.send(text_message(ctx.uow.me, text))
+    ctx.uow.send(text_message(ctx.uow.me, text, crisis_help.help_keyboard(tr)))
 
 
 async def privacy_command(update: Update, ctx: BotContext) -> None:
@@ -73,10 +88,40 @@ async def delete_chosen(update: Update, ctx: BotContext) -> None:
     if query.data != "del:yes":
         uow.send(edit_text(uow.me, query.message.message_id, tr._("Okay, nothing was deleted.")))
         return
-    await contacts.delete_everything(uow.session, uow.user_key)
+    erased = await erasure.erase(uow, uow.contact, uow.user_key, query.from_user.id)
     uow.contact, uow.conversation = None, None
     text = tr._("Done: everything we had stored about you is deleted. If you want to talk again, send /start.")
-    uow.send(edit_text(uow.me, query.message.message_id, text))
+    params = {"chat_id": query.message.chat.id, "message_id": query.message.message_id, "text": text}
+    uow.send(Outgoing("editMessageText", params, erasure.erased_lane()))  # no trace of their pseudonym
+    staff_chat = uow.services.settings.staff_chat_id
+    if erased.aliases and staff_chat is not None:
+        told = uow.staff_tr.ngettext(
+            "Case {aliases} was deleted at the young person's request.",
+            "Cases {aliases} were deleted at the young person's request.",
+            len(erased.aliases),
+            aliases=", ".join(erased.aliases),
+        )
+        uow.send(Outgoing("sendMessage", {"chat_id": staff_chat, "text": told}, STAFF_LANE, Priority.RELAY))
+
+
+async def mydata_command(update: Update, ctx: BotContext) -> None:
+    """A file with everything stored about them, in their language, through the outbox."""
+    uow, tr = ctx.uow, ctx.tr
+    assert uow.user_key is not None
+    data = await personal.collect(uow.session, uow.user_key)
+    if data.empty:
+        uow.send(text_message(uow.me, tr._("We have nothing stored about you.")))
+        return
+    content = mydata.render(data, tr, uow.services.keyring, uow.services.clock.now())
+    me = uow.me
+    params = {
+        "chat_id": me.chat_id,
+        "document": upload(mydata.FILENAME, content),
+        "caption": tr._("Everything we have stored about you. /delete deletes it."),
+    }
+    uow.send(
+        Outgoing("sendDocument", params, private_lane(me.user_key), contact_id=me.contact_id, user_key=me.user_key)
+    )
 
 
 async def unknown_command(update: Update, ctx: BotContext) -> None:

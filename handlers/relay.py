@@ -6,22 +6,33 @@ team. The team's answers reach the young person from the bot, signed with the wo
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 
-from bot import casework, relaying
+from bot import abuse, casework, crisis, relaying, safety
 from bot.context import BotContext, UnitOfWork
-from bot.delivery.outgoing import Outgoing, Priority, private_lane, text_message, to_case_topic
+from bot.delivery.outgoing import Outgoing, Priority, fit_text, private_lane, to_case_topic
 from storage import cases, contacts
+from storage.base import utcnow
 from storage.cases import CaseDTO
+
+SEEN_WITHIN = timedelta(minutes=1)  # last_seen_at is kept to the minute (retention counts days): not every message
 
 
 async def youth_message(update: Update, ctx: BotContext) -> None:
     """Anything a known young person sends (that is not a command) goes to their case topic."""
     uow, message = ctx.uow, update.message
     assert message is not None and uow.contact is not None
+    found = crisis.match(message.text or message.caption or "")
+    delay = await abuse.screen(uow, urgent=found is not None)  # blocked, or flooding: bot.abuse
+    if delay is None:
+        return
     case, fresh = await ensure_open_case(uow)
     kind = relaying.message_kind(message)
-    entry = await cases.record_message(uow.session, case.id, "in", kind, youth_message_id=message.message_id)
+    entry = await cases.record_message(
+        uow.session, case.id, "in", kind, youth_message_id=message.message_id, created_at=uow.services.clock.now()
+    )
     replied = relaying.replied_message_id(message)
     staff_copy = await cases.staff_copy_of(uow.session, case.id, replied) if replied else None
     params = {
@@ -39,13 +50,14 @@ async def youth_message(update: Update, ctx: BotContext) -> None:
             case_message_id=entry,
             combinable_text=message.text if kind == "text" and not staff_copy else None,
             contact_id=uow.contact.id,
+            delay=delay,
         )
     )
-    await cases.youth_wrote(uow.session, case.id)
-    await contacts.touch(uow.session, uow.contact.id)
-    if fresh:
-        text = uow.tr._("Thanks, your message has arrived. A social worker will answer you here.")
-        uow.send(text_message(uow.me, text))
+    if case.waiting_since is None:
+        await cases.youth_wrote(uow.session, case.id)
+    if uow.contact.status != "active" or utcnow() - uow.contact.last_seen_at > SEEN_WITHIN:
+        await contacts.touch(uow.session, uow.contact.id)
+    await safety.answer_youth(uow, case, fresh, found)
 
 
 async def youth_edit(update: Update, ctx: BotContext) -> None:
@@ -56,14 +68,28 @@ async def youth_edit(update: Update, ctx: BotContext) -> None:
     case = await cases.open_for_contact(uow.session, uow.contact.id)
     if not new_text or case is None:
         return  # live-location updates and edits of old, closed cases are not relayed
+    found = crisis.match(new_text)
+    delay = await abuse.screen(uow, urgent=found is not None)
+    if delay is None:
+        return
     original = await cases.staff_copy_of(uow.session, case.id, message.message_id)
     text = uow.staff_tr._("✏️ Edited by the young person:") + "\n" + new_text
     entry = await cases.record_message(uow.session, case.id, "in", "edit", youth_message_id=message.message_id)
-    params = {"chat_id": uow.services.settings.staff_chat_id, "text": text[:4096], **relaying.reply_to(original)}
+    params = {"chat_id": uow.services.settings.staff_chat_id, "text": fit_text(text), **relaying.reply_to(original)}
     uow.send(
-        to_case_topic("sendMessage", params, case.id, kind="relay_in", case_message_id=entry, contact_id=uow.contact.id)
+        to_case_topic(
+            "sendMessage",
+            params,
+            case.id,
+            kind="relay_in",
+            case_message_id=entry,
+            contact_id=uow.contact.id,
+            delay=delay,
+        )
     )
     await cases.youth_wrote(uow.session, case.id)
+    if found is not None and await safety.raise_alarm(uow, case, uow.contact, found.category):
+        safety.send_crisis_card(uow)
 
 
 async def ensure_open_case(uow: UnitOfWork) -> tuple[CaseDTO, bool]:
@@ -121,9 +147,23 @@ async def staff_message(update: Update, ctx: BotContext) -> None:
     chat_id = uow.services.keyring.decrypt_int(contact.chat_id_enc)
     params = {"chat_id": chat_id, **relaying.reply_to(youth_copy)}
     name = uow.staff.display_name
-    if message.text:
-        method, params = "sendMessage", {**params, **relaying.signed_text(name, message)}
+    lane = private_lane(contact.user_key)
+    signed = relaying.signed_text(name, message) if message.text else None
+    if signed is not None and relaying.utf16_len(signed["text"]) <= relaying.TEXT_LIMIT:
+        method, params = "sendMessage", {**params, **signed}
     else:
+        if signed is not None:  # a full-length text has no room for the name: the name goes first, on its own
+            uow.send(
+                Outgoing(
+                    "sendMessage",
+                    {"chat_id": chat_id, "text": f"{name}:"},
+                    lane,
+                    Priority.RELAY,
+                    contact_id=contact.id,
+                    user_key=contact.user_key,
+                    case_id=case.id,
+                )
+            )
         method = "copyMessage"
         params = {**params, "from_chat_id": staff_chat, "message_id": message.message_id}
         if kind in relaying.CAPTIONED:
@@ -132,7 +172,7 @@ async def staff_message(update: Update, ctx: BotContext) -> None:
         Outgoing(
             method,
             params,
-            private_lane(contact.user_key),
+            lane,
             Priority.RELAY,
             contact_id=contact.id,
             user_key=contact.user_key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from telegram import Message, Update
@@ -18,14 +19,16 @@ from bot.delivery.outgoing import (
     private_lane,
     to_case_topic,
 )
-from storage import cases, contacts, staff
+from bot.hours import parse_id
+from storage import cases, contacts, safety, staff
 from storage.base import utcnow
 from storage.cases import CaseDTO
 
 
 def say(uow: UnitOfWork, message: Message, text: str, keyboard: Keyboard | None = None) -> None:
     """Answer in the thread the command came from (the General topic when there is none)."""
-    params: dict[str, Any] = {"chat_id": message.chat_id, "text": text}
+    # Lines put together by code (the queue, the card) start in the team language's direction too.
+    params: dict[str, Any] = {"chat_id": message.chat_id, "text": uow.staff_tr.direct(text)}
     if message.is_topic_message and message.message_thread_id is not None:
         params["message_thread_id"] = message.message_thread_id
     if keyboard:
@@ -155,14 +158,20 @@ async def close_chosen(update: Update, ctx: BotContext) -> None:
     if uow.staff is None:
         uow.send(answer_callback(query.id, uow.staff_tr._("Only the team can do this.")))
         return
-    _, case_id, outcome = query.data.split(":", 2)
-    case = await cases.get(uow.session, int(case_id))
+    _, case_id, outcome = [*query.data.split(":", 2), "", ""][:3]
+    number = parse_id(case_id)
+    case = await cases.get(uow.session, number) if number is not None else None
     contact = await contacts.get(uow.session, case.contact_id) if case else None
     tr = uow.staff_tr
     if case is None or contact is None or case.status != "open" or outcome not in casework.OUTCOMES:
         uow.send(answer_callback(query.id, tr._("This case is not open any more.")))
         return
     await cases.close(uow.session, case.id, outcome)
+    if await safety.clear_urgent(uow.session, case.id):  # a new crisis after the case reopens alerts again
+        title = casework.topic_title(replace(case, urgent=False), contact, tr)
+        uow.send(
+            to_case_topic("editForumTopic", {"chat_id": uow.services.settings.staff_chat_id, "name": title}, case.id)
+        )
     uow.send(answer_callback(query.id))
     done = tr._(
         "Case closed by {name}: {outcome}.", name=uow.staff.display_name, outcome=tr._(casework.OUTCOMES[outcome])

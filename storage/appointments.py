@@ -184,10 +184,15 @@ async def drop_reminders(session: AsyncSession, appointment_id: int) -> None:
     )
 
 
-async def pending_reminders(session: AsyncSession, due_before: datetime | None = None) -> list[ReminderDTO]:
-    query = select(Reminder).where(Reminder.status == "pending").order_by(Reminder.due_at)
+async def pending_reminders(
+    session: AsyncSession, due_before: datetime | None = None, limit: int | None = None
+) -> list[ReminderDTO]:
+    """Pending reminders, soonest first: those due by `due_before`, at most `limit` of them."""
+    query = select(Reminder).where(Reminder.status == "pending").order_by(Reminder.due_at, Reminder.id)
     if due_before is not None:
         query = query.where(Reminder.due_at <= due_before)
+    if limit is not None:
+        query = query.limit(limit)
     return [ReminderDTO(r.id, r.appointment_id, r.due_at, r.offset_label) for r in await session.scalars(query)]
 
 

@@ -71,6 +71,11 @@ async def latest_for_contact(session: AsyncSession, contact_id: int) -> CaseDTO 
     return _dto(row) if row else None
 
 
+async def all_for_contact(session: AsyncSession, contact_id: int) -> list[CaseDTO]:
+    rows = await session.scalars(select(Case).where(Case.contact_id == contact_id).order_by(Case.id))
+    return [_dto(row) for row in rows.all()]
+
+
 async def by_topic(session: AsyncSession, topic_id: int) -> CaseDTO | None:
     row = await session.scalar(select(Case).where(Case.topic_id == topic_id).order_by(Case.id.desc()).limit(1))
     return _dto(row) if row else None
@@ -165,6 +170,7 @@ async def record_message(
     staff_message_id: int | None = None,
     staff_id: int | None = None,
     text_enc: bytes | None = None,
+    created_at: datetime | None = None,  # the bot's clock (the morning digest counts by it); default: now
 ) -> int:
     row = CaseMessage(
         case_id=case_id,
@@ -174,7 +180,7 @@ async def record_message(
         staff_message_id=staff_message_id,
         staff_id=staff_id,
         text_enc=text_enc,
-        created_at=utcnow(),
+        created_at=created_at or utcnow(),
     )
     session.add(row)
     await session.flush()
@@ -213,3 +219,13 @@ async def map_sent(
         values["youth_message_id"] = youth
     if values and case_message_ids:
         await session.execute(update(CaseMessage).where(CaseMessage.id.in_(case_message_ids)).values(**values))
+
+
+async def staff_message_recorded(session: AsyncSession, case_id: int, staff_message_id: int) -> bool:
+    """Whether a message of the topic is in the case's map already (a prepared reply sent from it)."""
+    found = await session.scalar(
+        select(CaseMessage.id)
+        .where(CaseMessage.case_id == case_id, CaseMessage.staff_message_id == staff_message_id)
+        .limit(1)
+    )
+    return found is not None

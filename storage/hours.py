@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, HourChange, HourEntry, HourNote, HourPool, StaffMember
+from storage.models import AnonCaseHours, Case, HourChange, HourEntry, HourNote, HourPool, StaffMember
 
 WARN_LEVELS = (80, 95)
 
@@ -63,7 +63,9 @@ class ChangeDTO:
 @dataclass(frozen=True)
 class HourTotals:
     by_activity: dict[str | None, int]  # minutes; None: no activity chosen
-    by_case: dict[int | None, int]  # minutes; None: the case was deleted with the young person's data
+    # minutes per case; a negative key: a deleted case (its anonymous number, see storage.anonymous); None: a case
+    # deleted before anonymous numbers were kept
+    by_case: dict[int | None, int]
 
     @property
     def minutes(self) -> int:
@@ -334,12 +336,16 @@ async def totals(session: AsyncSession, first: date, last: date) -> HourTotals:
         .where(_counting(first, last))
         .group_by(HourEntry.activity)
     )
+    case_key = func.coalesce(HourEntry.case_id, -AnonCaseHours.anon_case_id)
     by_case = await session.execute(
-        select(HourEntry.case_id, func.sum(HourEntry.minutes)).where(_counting(first, last)).group_by(HourEntry.case_id)
+        select(case_key, func.sum(HourEntry.minutes))
+        .outerjoin(AnonCaseHours, AnonCaseHours.entry_id == HourEntry.id)
+        .where(_counting(first, last))
+        .group_by(case_key)
     )
     return HourTotals(
         {activity: int(total) for activity, total in by_activity.all()},
-        {case_id: int(total) for case_id, total in by_case.all()},
+        {None if key is None else int(key): int(total) for key, total in by_case.all()},
     )
 
 

@@ -72,6 +72,33 @@ async def record_failure(session: AsyncSession, update_id: int, error: str) -> b
     return False
 
 
+async def claim(session: AsyncSession, update_id: int) -> bool:
+    """Mark a pending update done as the first step of the transaction that handles it (a failure rolls this back
+    with the rest): one statement instead of a read before and a write after. False when it is not pending any
+    more: its sender deleted their data meanwhile (bot.erasure), and it is not handled."""
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending")
+        .values(status="done", payload_enc=None, processed_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def is_pending(session: AsyncSession, update_id: int) -> bool:
+    status = await session.scalar(select(InboxUpdate.status).where(InboxUpdate.update_id == update_id))
+    return status == "pending"
+
+
+async def erase(session: AsyncSession, update_ids: Sequence[int]) -> None:
+    """Updates that must not be handled any more (their sender deleted their data): settled, payload gone."""
+    if update_ids:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.status == "pending")
+            .values(status="done", payload_enc=None, processed_at=utcnow())
+        )
+
+
 async def counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status))
     return {status: int(n) for status, n in rows.all()}

@@ -28,6 +28,7 @@ class Contact(Base):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    office_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last "we are closed" notice
 
 
 class ConversationState(Base):
@@ -84,8 +85,12 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(200))
+    announcement_id: Mapped[int | None] = mapped_column(Integer)  # a bus announcement's message to one subscriber
 
-    __table_args__ = (Index("ix_outbox_pending", "status", "priority", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "priority", "id"),
+        Index("ix_outbox_announcement", "announcement_id", "status"),
+    )
 
 
 class StaffMember(Base):
@@ -99,6 +104,7 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16))  # worker | coordinator | admin
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    on_duty: Mapped[bool] = mapped_column(default=False)  # /duty: mentioned in crisis alerts
 
 
 class Case(Base):
@@ -119,6 +125,9 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    urgent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # since when urgent (None: not urgent)
+    urgent_reason: Mapped[str | None] = mapped_column(String(16))  # a crisis category, "button" or "staff"
+    contents_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retention cleared topic and notes
 
     __table_args__ = (
         # At most one open case per young person, whatever races: the database says no to a second.
@@ -131,6 +140,15 @@ class Case(Base):
         ),
         Index("ix_cases_topic", "topic_id"),
     )
+
+
+class OfficeDigest(Base):
+    """A morning digest sent to the staff group: one per opening, whatever restarts happen around it."""
+
+    __tablename__ = "office_digests"
+
+    opening_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CaseMessage(Base):
@@ -308,3 +326,197 @@ class HourChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_hour_changes_entry", "entry_id"),)
+
+
+# -- what stays for the statistics when a young person's data is deleted (by /delete or by retention) ------------
+# No link to Telegram, to the contact, the case, its alias, or anything anybody wrote: only what the committee
+# report counts (storage.report), with days instead of moments where a day is all the report needs.
+
+
+class AnonPerson(Base):
+    """A young person whose data was deleted: the day of their first contact and the answers the report groups by."""
+
+    __tablename__ = "anon_people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_contact_on: Mapped[datetime] = mapped_column(UTCDateTime)  # local midnight (in UTC) of the day
+    language: Mapped[str] = mapped_column(String(8))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    place: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(64))
+
+
+class AnonActivity(Base):
+    """A day on which such a person wrote to the team or booked an appointment (for returning contacts)."""
+
+    __tablename__ = "anon_activity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("anon_people.id", ondelete="CASCADE"))
+    active_on: Mapped[datetime] = mapped_column(UTCDateTime)  # local midnight (in UTC) of the day
+
+    __table_args__ = (Index("uq_anon_activity_day", "person_id", "active_on", unique=True),)
+
+
+class AnonCase(Base):
+    """A deleted case: when it was opened, first answered and closed, and how it ended."""
+
+    __tablename__ = "anon_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AnonCaseHours(Base):
+    """Which hour entries were spent on the same deleted case (the entries stay, see HourEntry), so that the pool
+    still counts the cases with hours and those over the cap."""
+
+    __tablename__ = "anon_case_hours"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hour_entries.id", ondelete="CASCADE"), primary_key=True)
+    anon_case_id: Mapped[int] = mapped_column(ForeignKey("anon_cases.id", ondelete="CASCADE"))
+
+
+class AnonAppointment(Base):
+    """A deleted appointment: its time, status and topic."""
+
+    __tablename__ = "anon_appointments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12))
+    topic: Mapped[str | None] = mapped_column(String(32))
+
+
+# -- the bus: subscriptions, announcements, day-before notes, the live position (bot.bus, bot.broadcast) ---------
+
+
+class Subscription(Base):
+    """A young person wants to hear where the bus is in a place (a town code of bot.profile.PLACES)."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    place: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("uq_subscriptions_contact_place", "contact_id", "place", unique=True),
+        Index("ix_subscriptions_place", "place"),
+    )
+
+
+class Announcement(Base):
+    """A bus announcement: a coordinator's draft (built by buttons), then its broadcast, then its reach. The day-
+    before note is one too (kind daynote, without a coordinator). Free text is stored encrypted."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(12))  # here | late | cancelled | free | daynote
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | sending | done | discarded
+    step: Mapped[str] = mapped_column(String(12), default="kind")  # where the draft's panel is
+    place: Mapped[str | None] = mapped_column(String(32))  # whose subscribers; "*" for everyone
+    stop_id: Mapped[int | None] = mapped_column(ForeignKey("stops.id", ondelete="SET NULL"))
+    on_date: Mapped[date | None]  # the local day it is about
+    until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "we are here until"
+    minutes: Mapped[int | None] = mapped_column(Integer)  # "running n minutes late"
+    text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # free text, as written
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    panel_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the coordinator's panel: the staff group or
+    panel_message_id: Mapped[int | None] = mapped_column(BigInteger)  # their private chat with the bot
+    panel_lane: Mapped[str | None] = mapped_column(String(40))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)  # kept when the outbox rows are gone
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the panel's last progress edit
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_announcements_status", "status", "created_at"),)
+
+
+class AnnouncementRecipient(Base):
+    """Who an announcement was written for: nobody twice, and a correction reaches the same people."""
+
+    __tablename__ = "announcement_recipients"
+
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_announcement_recipients_contact", "contact_id"),)
+
+
+class DayNote(Base):
+    """The day-before note for one day ("tomorrow the bus is in …"); the scheduler's jobs are rebuilt from these
+    rows at every start. What it says is taken from the plan when it is sent."""
+
+    __tablename__ = "day_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    on_date: Mapped[date] = mapped_column(unique=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dropped
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_day_notes_pending", "status", "due_at"),)
+
+
+class BusPosition(Base):
+    """A live location a coordinator shares with the bot; /bus shows the newest while it is live."""
+
+    __tablename__ = "bus_positions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    live_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("uq_bus_positions_message", "chat_id", "message_id", unique=True),)
+
+
+# -- abuse and liveness (bot.flood, bot.liveness) -------------------------------------------------------------------
+
+
+class ContactGuard(Base):
+    """How fast a young person is writing (a token bucket, bot.flood) and whether the team blocked them. It goes
+    with the contact: after /delete a person starts afresh, as anyone new does."""
+
+    __tablename__ = "contact_guards"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    tokens: Mapped[float]  # what is left of the burst; below zero: messages are held back for later
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    told: Mapped[int] = mapped_column(Integer, default=0)  # 0, 1 "slower" said, 2 "not passed on" said
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_by: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    block_told: Mapped[bool] = mapped_column(default=False)  # the neutral "not passed on" notice went out
+
+
+class InstanceLease(Base):
+    """Which running instance may poll, process and send: one row, renewed by a heartbeat, taken over once it has
+    expired (or at once when its process is gone on the same machine)."""
+
+    __tablename__ = "instance_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instance: Mapped[str] = mapped_column(String(32))  # random per start
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    process_started: Mapped[int | None] = mapped_column(BigInteger)  # tells a reused pid from the holder
+    mode: Mapped[str] = mapped_column(String(16))  # polling | webhook
+    key_id: Mapped[str] = mapped_column(String(16))  # which SECRET_KEY comes first there (for rotate-key)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

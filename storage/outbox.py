@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import utcnow
@@ -24,6 +25,7 @@ class OutboxRow:
     case_id: int | None = None
     case_message_id: int | None = None
     kind: str = "reply"
+    announcement_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class NewOutboxRow:
     case_id: int | None = None
     case_message_id: int | None = None
     kind: str = "reply"
+    announcement_id: int | None = None  # a bus announcement's message to one subscriber
+    not_before: datetime | None = None  # held back until then (None: at once)
 
 
 async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
@@ -53,26 +57,33 @@ async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
                 case_id=row.case_id,
                 case_message_id=row.case_message_id,
                 kind=row.kind,
+                announcement_id=row.announcement_id,
                 status="pending",
                 attempts=0,
-                not_before=now,
+                not_before=row.not_before or now,
                 created_at=now,
             )
         )
     await session.flush()
 
 
-async def due(session: AsyncSession, limit: int = 200, per_lane: int = 30) -> list[OutboxRow]:
+async def due(
+    session: AsyncSession, limit: int = 200, per_lane: int = 30, per_case_lanes: tuple[str, ...] = ()
+) -> list[OutboxRow]:
     """Pending rows whose time has come, most urgent first, in order of writing within a priority.
 
     At most `per_lane` rows of each lane (the sender can send only the first few of a chat anyway), so that a long
-    backlog for one chat (the staff group waiting for its budget) never hides the messages for other chats.
+    backlog for one chat (the staff group waiting for its budget) never hides the messages for other chats. In the
+    `per_case_lanes` (the staff group) the cap is per case, so one young person's backlog never hides another's.
     """
     order = (OutboxMessage.priority, OutboxMessage.id)
+    partition: list[Any] = [OutboxMessage.lane]
+    if per_case_lanes:
+        partition.append(case((OutboxMessage.lane.in_(per_case_lanes), OutboxMessage.case_id), else_=None))
     ranked = (
         select(
             OutboxMessage.id.label("id"),
-            func.row_number().over(partition_by=OutboxMessage.lane, order_by=order).label("place"),
+            func.row_number().over(partition_by=partition, order_by=order).label("place"),
         )
         .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
         .subquery()
@@ -99,6 +110,7 @@ def _row(r: OutboxMessage) -> OutboxRow:
         r.case_id,
         r.case_message_id,
         r.kind,
+        r.announcement_id,
     )
 
 
@@ -169,6 +181,12 @@ async def purge_finished(session: AsyncSession, older_than: timedelta) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def delete_lane(session: AsyncSession, lane: str) -> int:
+    """Every row of one chat, sent or not: a private lane's name is derived from the person's pseudonym."""
+    result = await session.execute(delete(OutboxMessage).where(OutboxMessage.lane == lane))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: int(n) for status, n in rows.all()}
@@ -205,3 +223,59 @@ async def pending_in_lane(session: AsyncSession, lane: str, limit: int = 500) ->
         .limit(limit)
     )
     return [_row(r) for r in result.scalars()]
+
+
+# -- bus announcements: their rows are the plan of a broadcast, and its progress is counted from them ----------
+
+
+async def announcement_counts(session: AsyncSession, announcement_id: int) -> dict[str, int]:
+    """How many of an announcement's messages are sent, failed, pending."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.announcement_id == announcement_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def announcement_pending(session: AsyncSession, announcement_id: int) -> bool:
+    found = await session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.announcement_id == announcement_id, OutboxMessage.status == "pending")
+        .limit(1)
+    )
+    return found is not None
+
+
+async def announcements_pending_in_lane(session: AsyncSession, lane: str) -> set[int]:
+    """The announcements with a message still waiting for one chat (before the chat's messages are dropped)."""
+    ids = await session.scalars(
+        select(OutboxMessage.announcement_id)
+        .where(
+            OutboxMessage.lane == lane,
+            OutboxMessage.status == "pending",
+            OutboxMessage.announcement_id.is_not(None),
+        )
+        .distinct()
+    )
+    return {int(i) for i in ids if i is not None}
+
+
+async def drop_pending_of_announcement(session: AsyncSession, announcement_id: int, error: str) -> int:
+    """A correction replaces an announcement still being sent: what has not gone yet is not sent any more."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.announcement_id == announcement_id, OutboxMessage.status == "pending")
+        .values(status="dropped", error=error[:200], payload_enc=b"", user_key=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def drop_pending_kind(session: AsyncSession, lane: str, kind: str) -> int:
+    """Forget a chat's waiting calls of one kind (an edit that a newer edit of the same message replaces)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.lane == lane, OutboxMessage.kind == kind, OutboxMessage.status == "pending")
+        .values(status="dropped", payload_enc=b"", user_key=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -2,9 +2,11 @@
 
 Nothing here reads what anybody wrote: no message text, no notes, no nicknames, no encrypted column. Of
 ``case_messages`` only ``case_id``, ``direction`` and ``created_at`` are used, so the figures stay the same when
-retention clears message contents. Every window is a half-open UTC interval ``[start, end)`` computed by the
-caller from local dates, and every grouping is by a plain column: the SQL is the same on SQLite and PostgreSQL,
-and so are the figures. The hours come from ``storage.hours.totals``.
+retention clears message contents. Young people who deleted their data (or whose data retention deleted) are
+counted from the anonymous rows kept for them (storage.anonymous): each figure is the sum over the live tables
+and those rows, so deleting someone changes no figure. Every window is a half-open UTC interval ``[start, end)``
+computed by the caller from local dates, and every grouping is by a plain column: the SQL is the same on SQLite
+and PostgreSQL, and so are the figures. The hours come from ``storage.hours.totals``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from typing import Any
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Appointment, Case, CaseMessage, Contact
+from storage.models import (
+    Announcement,
+    AnonActivity,
+    AnonAppointment,
+    AnonCase,
+    AnonPerson,
+    Appointment,
+    Case,
+    CaseMessage,
+    Contact,
+)
 
 
 @dataclass(frozen=True)
@@ -29,10 +41,13 @@ class CaseTiming:
 
 @dataclass(frozen=True)
 class BusFigures:
-    """Bus announcements and their reach. Nothing records them yet: ``bus_announcements`` returns None."""
+    """Bus announcements sent in the window (the coordinator's, corrections included), the messages they
+    delivered, and the day-before notes delivered. Counted from the announcement rows, which keep their counts
+    when the recipients' rows are gone (deletion, retention)."""
 
     announcements: int
-    recipients: int
+    deliveries: int
+    day_notes: int
 
 
 def _active_contact_ids(start: datetime, end: datetime) -> Any:
@@ -49,10 +64,27 @@ def _active_contact_ids(start: datetime, end: datetime) -> Any:
     return union(wrote, booked).subquery()
 
 
+def _merged(*counts: dict[Any, int]) -> dict[Any, int]:
+    merged: dict[Any, int] = {}
+    for found in counts:
+        for key, n in found.items():
+            merged[key] = merged.get(key, 0) + n
+    return merged
+
+
+def _anon_active_ids(start: datetime, end: datetime) -> Any:
+    return select(AnonActivity.person_id).where(AnonActivity.active_on >= start, AnonActivity.active_on < end)
+
+
 async def first_contacts(session: AsyncSession, start: datetime, end: datetime) -> int:
     """Contacts created (privacy notice accepted) in the window."""
     query = select(func.count()).select_from(Contact).where(Contact.created_at >= start, Contact.created_at < end)
-    return int(await session.scalar(query) or 0)
+    anon = (
+        select(func.count())
+        .select_from(AnonPerson)
+        .where(AnonPerson.first_contact_on >= start, AnonPerson.first_contact_on < end)
+    )
+    return int(await session.scalar(query) or 0) + int(await session.scalar(anon) or 0)
 
 
 async def returning_contacts(session: AsyncSession, start: datetime, end: datetime) -> int:
@@ -63,7 +95,12 @@ async def returning_contacts(session: AsyncSession, start: datetime, end: dateti
         .join(active, active.c.contact_id == Contact.id)
         .where(Contact.created_at < start)
     )
-    return int(await session.scalar(query) or 0)
+    anon = (
+        select(func.count())
+        .select_from(AnonPerson)
+        .where(AnonPerson.first_contact_on < start, AnonPerson.id.in_(_anon_active_ids(start, end)))
+    )
+    return int(await session.scalar(query) or 0) + int(await session.scalar(anon) or 0)
 
 
 async def reached_by(session: AsyncSession, start: datetime, end: datetime, column: str) -> dict[str | None, int]:
@@ -79,17 +116,30 @@ async def reached_by(session: AsyncSession, start: datetime, end: datetime, colu
         .where(Contact.created_at < end, or_(Contact.created_at >= start, Contact.id.in_(active)))
         .group_by(grouped)
     )
-    return {value: int(n) for value, n in rows.all()}
+    anon_grouped = getattr(AnonPerson, column)
+    anon_rows = await session.execute(
+        select(anon_grouped, func.count())
+        .where(
+            AnonPerson.first_contact_on < end,
+            or_(AnonPerson.first_contact_on >= start, AnonPerson.id.in_(_anon_active_ids(start, end))),
+        )
+        .group_by(anon_grouped)
+    )
+    return _merged({v: int(n) for v, n in rows.all()}, {v: int(n) for v, n in anon_rows.all()})
 
 
 async def case_timings(session: AsyncSession, start: datetime, end: datetime) -> list[CaseTiming]:
     """Cases opened in the window, with their first answer."""
     rows = await session.execute(
-        select(Case.opened_at, Case.first_answer_at)
-        .where(Case.opened_at >= start, Case.opened_at < end)
-        .order_by(Case.opened_at, Case.id)
+        select(Case.opened_at, Case.first_answer_at).where(Case.opened_at >= start, Case.opened_at < end)
     )
-    return [CaseTiming(opened, answered) for opened, answered in rows.all()]
+    anon = await session.execute(
+        select(AnonCase.opened_at, AnonCase.first_answer_at).where(
+            AnonCase.opened_at >= start, AnonCase.opened_at < end
+        )
+    )
+    found = [CaseTiming(opened, answered) for opened, answered in [*rows.all(), *anon.all()]]
+    return sorted(found, key=lambda t: t.opened_at)
 
 
 async def outcomes(session: AsyncSession, start: datetime, end: datetime) -> dict[str | None, int]:
@@ -99,7 +149,12 @@ async def outcomes(session: AsyncSession, start: datetime, end: datetime) -> dic
         .where(Case.status == "closed", Case.closed_at >= start, Case.closed_at < end)
         .group_by(Case.outcome)
     )
-    return {outcome: int(n) for outcome, n in rows.all()}
+    anon = await session.execute(
+        select(AnonCase.outcome, func.count())
+        .where(AnonCase.status == "closed", AnonCase.closed_at >= start, AnonCase.closed_at < end)
+        .group_by(AnonCase.outcome)
+    )
+    return _merged({o: int(n) for o, n in rows.all()}, {o: int(n) for o, n in anon.all()})
 
 
 async def appointments_by(session: AsyncSession, start: datetime, end: datetime, column: str) -> dict[str | None, int]:
@@ -112,13 +167,28 @@ async def appointments_by(session: AsyncSession, start: datetime, end: datetime,
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .group_by(grouped)
     )
-    return {value: int(n) for value, n in rows.all()}
+    anon_grouped = AnonAppointment.status if column == "status" else AnonAppointment.topic
+    anon = await session.execute(
+        select(anon_grouped, func.count())
+        .where(AnonAppointment.starts_at >= start, AnonAppointment.starts_at < end)
+        .group_by(anon_grouped)
+    )
+    return _merged({v: int(n) for v, n in rows.all()}, {v: int(n) for v, n in anon.all()})
 
 
-async def bus_announcements(session: AsyncSession, start: datetime, end: datetime) -> BusFigures | None:
-    """Bus announcements in the window and how many young people they reached.
-
-    No table records announcements yet (they come with a later issue); until then this returns None and the
-    report shows the section as "not recorded yet". Fill it in here, counting from structural columns only.
-    """
-    return None
+async def bus_announcements(session: AsyncSession, start: datetime, end: datetime) -> BusFigures:
+    """Bus announcements published in the window and how many messages they delivered."""
+    sent = (Announcement.published_at >= start) & (Announcement.published_at < end)
+    sent &= Announcement.status.in_(("sending", "done"))
+    rows = await session.execute(
+        select(Announcement.kind, func.count(), func.coalesce(func.sum(Announcement.sent), 0))
+        .where(sent)
+        .group_by(Announcement.kind)
+    )
+    announcements = deliveries = day_notes = 0
+    for kind, n, delivered in rows.all():
+        if kind == "daynote":
+            day_notes += int(delivered)
+        else:
+            announcements, deliveries = announcements + int(n), deliveries + int(delivered)
+    return BusFigures(announcements, deliveries, day_notes)

@@ -145,6 +145,7 @@ def make_settings(emu: Emulator, database_url: str, var_dir: Path, staff_chat_id
         secret_key=SECRET,  # type: ignore[arg-type]
         var_dir=var_dir,
         poll_timeout_seconds=5,
+        office_hours="",  # never "closed" on the real clock; the office-hours tests set hours and a FakeClock
     )
 
 
@@ -213,6 +214,7 @@ def bot_env(emulator: Emulator, database_url: str, tmp_path: Path, staff_group) 
         "VAR_DIR": str(tmp_path / "var"),
         "POLL_TIMEOUT_SECONDS": "2",
         "LOG_LEVEL": "WARNING",
+        "OFFICE_HOURS": "",  # never "closed" on the real clock
     }
 
 

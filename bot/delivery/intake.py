@@ -11,12 +11,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
 from bot.context import UnitOfWork, bind_uow, unbind_uow
 from bot.delivery.limits import retry_seconds
@@ -45,30 +47,51 @@ class Intake:
         self._after_commit = after_commit  # wakes the sender, schedules new reminders
         self._stored = asyncio.Event()
         self.polls = 0
+        self.last_received = time.monotonic()  # when a getUpdates last finished (for the watchdog)
 
     # -- receiving -----------------------------------------------------------------------------------------------
 
     async def poll_forever(self) -> None:
+        """Poll on a connection of its own, made anew each time the loop (re)starts (bot.liveness restarts it when
+        it hangs), from the offset that acknowledges what is committed."""
+        self.last_received = time.monotonic()
+        timeout = self._services.settings.poll_timeout_seconds
+        requests = [HTTPXRequest(connection_pool_size=1, read_timeout=timeout + 10) for _ in range(2)]
+        poller = Bot(
+            self._app.bot.token,
+            base_url=self._services.settings.bot_api_base_url,
+            request=requests[0],
+            get_updates_request=requests[1],
+        )
+        try:
+            await self._poll(poller)
+        finally:
+            await asyncio.gather(*(r.shutdown() for r in requests), return_exceptions=True)
+
+    async def _poll(self, poller: Bot) -> None:
+        timeout = self._services.settings.poll_timeout_seconds
         async with self._services.sessions() as session:
             offset = await inbox.next_offset(session)
         backoff = 1.0
-        timeout = self._services.settings.poll_timeout_seconds
         while True:
             try:
-                raw = await self._app.bot.do_api_request(
+                raw = await poller.do_api_request(
                     "getUpdates",
                     {"offset": offset, "timeout": timeout, "limit": 100, "allowed_updates": ALLOWED_UPDATES},
                     read_timeout=timeout + 10,
                 )
                 backoff = 1.0
+                self.last_received = time.monotonic()
             except InvalidToken:
                 log.critical("Telegram refused the bot token; check TELEGRAM_BOT_TOKEN")
                 raise
-            except RetryAfter as exc:
+            except RetryAfter as exc:  # Telegram answered: the loop is alive, a restart would not help
+                self.last_received = time.monotonic()
                 await asyncio.sleep(retry_seconds(exc.retry_after))
                 continue
             except Conflict:
-                log.error("another instance is polling with this token; waiting before trying again")
+                self.last_received = time.monotonic()
+                log.error("another process is polling with this token (another database?); waiting before trying again")
                 await asyncio.sleep(10)
                 continue
             except (TimedOut, NetworkError) as exc:
@@ -80,6 +103,11 @@ class Intake:
             if raw:
                 offset = await self._store(raw)
                 self._stored.set()
+
+    async def accept(self, raw: list[dict[str, Any]]) -> None:
+        """Updates that came by webhook: committed when this returns (only then is Telegram answered 200)."""
+        await self._store(raw)
+        self._stored.set()
 
     async def _store(self, raw: list[dict[str, Any]]) -> int:
         keyring = self._services.keyring
@@ -113,6 +141,8 @@ class Intake:
         committed: UnitOfWork | None = None
         try:
             async with self._services.sessions() as session, session.begin():
+                if not await inbox.claim(session, row.update_id):  # done when this transaction commits
+                    return  # settled meanwhile: its sender deleted their data (bot.erasure), it is not handled
                 uow = await UnitOfWork.open(session, self._services, update)
                 token = bind_uow(uow)
                 try:
@@ -122,7 +152,6 @@ class Intake:
                 if uow.error is not None:
                     raise HandlerFailed(type(uow.error).__name__) from uow.error
                 await uow.flush_outgoing()
-                await inbox.mark_done(session, row.update_id)
             committed = uow
         except Exception as exc:  # a handler or the database failed: rolled back, counted, maybe set aside
             await self._record_failure(update, exc)

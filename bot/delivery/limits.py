@@ -5,7 +5,8 @@ twenty in any minute, the whole bot at most thirty in any second (sliding window
 refills at one every three seconds would allow a twenty-first message within the same minute, which Telegram
 refuses). A send is counted when its answer has come back: Telegram counted it before answering, so our count
 is never earlier than Telegram's, however long the request took. A 429 that still comes pauses the chat (or
-everything) for retry_after.
+everything) for retry_after. Broadcasts (bus announcements) have a budget of their own within the bot's overall
+one (BROADCAST_PER_SECOND), so that a broadcast can be kept slower than everything else.
 """
 
 from __future__ import annotations
@@ -74,11 +75,13 @@ class Pacer:
         per_chat_burst: int,
         group_per_minute: int,
         global_per_second: int,
+        broadcast_per_second: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._chat = (per_chat_per_second, float(per_chat_burst))
         self._group_per_minute = max(group_per_minute, 1)
         self._global = SlidingWindow(max(global_per_second, 1), 1.0)
+        self._broadcast = SlidingWindow(max(broadcast_per_second or global_per_second, 1), 1.0)
         self._lanes: dict[str, TokenBucket | SlidingWindow] = {}
         self._paused_until: dict[str, float] = {}
         self._clock = clock
@@ -91,9 +94,12 @@ class Pacer:
             self._lanes[lane] = limit
         return limit
 
-    def wait_time(self, lane: str) -> float:
-        """Seconds until one message may go to this lane (0 when it may go now)."""
-        return max(self.budget_wait_time(lane), self._global.wait_time(self._clock()))
+    def wait_time(self, lane: str, broadcast: bool = False) -> float:
+        """Seconds until one message may go to this lane (0 when it may go now); a broadcast also waits for the
+        broadcasts' own budget."""
+        now = self._clock()
+        wait = max(self.budget_wait_time(lane), self._global.wait_time(now))
+        return max(wait, self._broadcast.wait_time(now)) if broadcast else wait
 
     def budget_wait_time(self, lane: str) -> float:
         """Seconds until this lane's own budget (or a 429's pause) lets one message go, leaving aside the bot's
@@ -102,11 +108,13 @@ class Pacer:
         paused = max(self._paused_until.get(lane, 0.0), self._paused_until.get("*", 0.0)) - now
         return max(paused, self._limit(lane).wait_time(now), 0.0)
 
-    def take(self, lane: str) -> None:
+    def take(self, lane: str, broadcast: bool = False) -> None:
         """Count one message to this lane; call it when Telegram has answered the send."""
         now = self._clock()
         self._limit(lane).take(now)
         self._global.take(now)
+        if broadcast:
+            self._broadcast.take(now)
 
     def pause(self, lane: str, seconds: float) -> None:
         """After a 429: nothing to this lane ('*' for all) for that long."""

@@ -47,6 +47,8 @@ class Outgoing:
     case_message_id: int | None = None  # where the sender records the message id the copy got
     kind: str = "reply"  # how the sender records the result: reply | topic | relay_in | relay_out | notice
     combinable_text: str | None = None  # a text relay that may be merged with others when the group is busy
+    announcement_id: int | None = None  # a bus announcement's message to one subscriber (kind "broadcast")
+    delay: float = 0.0  # seconds to hold it back (a young person writing faster than the team can read, bot.flood)
 
 
 def private_lane(user_key: str) -> str:
@@ -108,6 +110,7 @@ def to_case_topic(
     combinable_text: str | None = None,
     contact_id: int | None = None,
     priority: Priority = Priority.RELAY,
+    delay: float = 0.0,
 ) -> Outgoing:
     """A call into a case's topic in the staff group; the sender fills in the topic's message_thread_id."""
     return Outgoing(
@@ -120,6 +123,7 @@ def to_case_topic(
         kind=kind,
         case_message_id=case_message_id,
         combinable_text=combinable_text,
+        delay=delay,
     )
 
 
@@ -144,3 +148,26 @@ def answer_callback(callback_query_id: str, text: str | None = None, alert: bool
         params["text"] = text[:200]
         params["show_alert"] = alert
     return Outgoing("answerCallbackQuery", params, CALLBACK_LANE)
+
+
+TEXT_LIMIT = 4096
+
+
+def fit_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """At most `limit` characters as Telegram counts them (UTF-16 code units), cut after a whole line (so no
+    direction isolate is cut in half) and ending in "…" when something was left out."""
+
+    def size(lines: list[str]) -> int:
+        return len("\n".join(lines).encode("utf-16-le")) // 2
+
+    lines = text.split("\n")
+    if size(lines) <= limit:
+        return text
+    kept: list[str] = []
+    for line in lines:
+        if size([*kept, line, "…"]) > limit:
+            break
+        kept.append(line)
+    if kept:
+        return "\n".join([*kept, "…"])
+    return text.encode("utf-16-le")[: 2 * (limit - 1)].decode("utf-16-le", errors="ignore") + "…"

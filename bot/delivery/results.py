@@ -6,9 +6,10 @@ import json
 import logging
 from typing import Any
 
+from bot import broadcast
 from bot.delivery.outgoing import STAFF_LANE, Priority, private_lane
 from bot.services import Services
-from storage import cases, contacts, outbox
+from storage import cases, contacts, outbox, subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,7 @@ class Recorder:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._topics: dict[int, int] = {}  # case id → message_thread_id, filled as topics are made or looked up
+        self._progress = broadcast.Progress(services)  # of bus announcements
 
     async def resolve(self, row: outbox.OutboxRow, params: dict[str, Any]) -> bool:
         """Fill in the case topic of a message into the staff group; False while the topic does not exist yet."""
@@ -42,12 +44,22 @@ class Recorder:
             if row.kind == "topic" and row.case_id is not None and isinstance(result, dict):
                 self._topics[row.case_id] = int(result["message_thread_id"])
                 await cases.set_topic(session, row.case_id, self._topics[row.case_id])
+                if await cases.get(session, row.case_id) is None:  # deleted while its topic was being made
+                    await self._delete_topic(session, self._topics.pop(row.case_id))
+            elif row.method == "deleteForumTopic":
+                # A deleted case's id may come again (SQLite reuses the highest): it must not find the old topic.
+                thread = json.loads(self._services.keyring.decrypt(row.payload_enc)).get("message_thread_id")
+                self._topics = {case: topic for case, topic in self._topics.items() if topic != thread}
             elif row.kind in ("relay_in", "card") and message_id is not None:
-                await cases.map_sent(
-                    session, await outbox.merged_case_messages(session, row.id), staff=message_id, youth=None
-                )
+                if row.method == "copyMessage" and row.case_message_id is not None:
+                    delivered = [row.case_message_id]  # combining makes a sendMessage: a copy is one message
+                else:
+                    delivered = await outbox.merged_case_messages(session, row.id)
+                await cases.map_sent(session, delivered, staff=message_id, youth=None)
             elif row.kind == "relay_out" and message_id is not None and row.case_message_id is not None:
                 await cases.map_sent(session, [row.case_message_id], staff=None, youth=message_id)
+            if row.announcement_id is not None:  # a bus announcement: its progress, now and then
+                await self._progress.settled(session, row.announcement_id)
 
     async def retry_later(self, row: outbox.OutboxRow, seconds: float, reason: str) -> None:
         async with self._services.sessions() as session, session.begin():
@@ -63,6 +75,8 @@ class Recorder:
                     await self._tell_staff(session, None, "topic_failed", description)
                 return
             await outbox.mark_failed(session, row.id, description)
+            if row.announcement_id is not None:
+                await self._progress.settled(session, row.announcement_id)
             if row.kind == "relay_in" and row.case_id is not None:
                 await self._tell_staff(session, row.case_id, "not_copied", description)
                 await self._tell_youth_not_copied(session, row.contact_id)
@@ -79,11 +93,20 @@ class Recorder:
                 return
             contact = await contacts.get(session, row.contact_id)
             await contacts.mark_unreachable(session, row.contact_id)
+            announced = await outbox.announcements_pending_in_lane(session, row.lane)
             await outbox.drop_pending_in_lane(session, row.lane, "403")
+            await subscriptions.remove_all(session, row.contact_id)  # no more bus news for someone who blocked us
+            for announcement_id in announced | ({row.announcement_id} if row.announcement_id else set()):
+                await self._progress.settled(session, announcement_id, recount=True)
             case = await cases.open_for_contact(session, row.contact_id)
             if contact is not None and contact.status != "unreachable" and case is not None:
                 await self._tell_staff(session, case.id, "blocked", None)
         log.info("a young person blocked the bot; their contact is marked unreachable")
+
+    async def _delete_topic(self, session: Any, thread: int) -> None:
+        settings = self._services.settings
+        payload = {"chat_id": settings.staff_chat_id, "message_thread_id": thread}
+        await self._add(session, STAFF_LANE, payload, None, method="deleteForumTopic")
 
     async def _tell_youth_not_copied(self, session: Any, contact_id: int | None) -> None:
         contact = await contacts.get(session, contact_id) if contact_id is not None else None
@@ -109,6 +132,7 @@ class Recorder:
         case_id: int | None,
         contact_id: int | None = None,
         user_key: str | None = None,
+        method: str = "sendMessage",
     ) -> None:
         await outbox.add(
             session,
@@ -116,7 +140,7 @@ class Recorder:
                 outbox.NewOutboxRow(
                     priority=int(Priority.RELAY),
                     lane=lane,
-                    method="sendMessage",
+                    method=method,
                     payload_enc=self._services.keyring.encrypt(json.dumps(payload, ensure_ascii=False).encode()),
                     contact_id=contact_id,
                     user_key=user_key,

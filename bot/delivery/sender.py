@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from enum import Enum
@@ -20,8 +21,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import Application
 
 from bot.delivery.limits import Pacer, retry_seconds
-from bot.delivery.outgoing import COMBINABLE_KEY, MESSAGE_CREATING, STAFF_LANE, materialise
+from bot.delivery.outgoing import COMBINABLE_KEY, MESSAGE_CREATING, STAFF_LANE, Priority, materialise
 from bot.delivery.results import Recorder
+from bot.delivery.shown import ShownMessages
 from bot.relaying import utf16_len
 from bot.services import Services
 from storage import outbox
@@ -29,6 +31,7 @@ from storage import outbox
 log = logging.getLogger(__name__)
 
 HARMLESS = ("message is not modified",)
+TOPIC_GONE = ("topic_id_invalid", "thread not found", "topic not found", "topic_deleted")  # deleting it again
 TEXT_LIMIT = 4096
 
 
@@ -44,12 +47,19 @@ class Sender:
         self._services = services
         s = services.settings
         self.pacer = Pacer(
-            s.rate_per_chat_per_second, s.rate_per_chat_burst, s.rate_group_per_minute, s.rate_global_per_second
+            s.rate_per_chat_per_second,
+            s.rate_per_chat_burst,
+            s.rate_group_per_minute,
+            s.rate_global_per_second,
+            broadcast_per_second=s.broadcast_per_second,
         )
         self._recorder = Recorder(services)
+        self.shown = ShownMessages()  # what recent messages show: edits that change nothing are not sent
         self._wake = asyncio.Event()
         self._stopping = False
         self.sent = 0
+        self._served: dict[int, int] = {}  # case id → the turn its last message into the staff group went
+        self._turns = itertools.count(1)
 
     def wake(self) -> None:
         self._wake.set()
@@ -70,9 +80,10 @@ class Sender:
     async def drain_once(self) -> float | None:
         """Send what may go now. Returns seconds until something else may go (None: nothing waits)."""
         async with self._services.sessions() as session:
-            rows = await outbox.due(session)
+            rows = await outbox.due(session, per_case_lanes=(STAFF_LANE,))
         if not rows:
             return None
+        rows.sort(key=lambda row: fair_order(row, self._served))
         blocked: set[str] = set()
         without_topic: set[int] = set()  # cases whose topic does not exist yet: only they wait, not the group
         soonest: float | None = None
@@ -82,7 +93,15 @@ class Sender:
                 return None
             if row.lane in blocked or (row.case_id in without_topic and row.method != "createForumTopic"):
                 continue
-            wait = self.pacer.wait_time(row.lane) if row.method in MESSAGE_CREATING else 0.0
+            wait = self.pacer.wait_time(row.lane, _broadcast(row)) if row.method in MESSAGE_CREATING else 0.0
+            if wait > 0 and self.pacer.budget_wait_time(row.lane) == 0:
+                # Only the bot's overall second (or the broadcasts' own budget) is used up, which frees within a
+                # second: waiting here keeps the batch in hand, where querying it again for each message would cost
+                # more than the message (a broadcast then falls short of its rate). Anything written meanwhile wakes
+                # the sender, which then starts again with the most urgent.
+                if not await self._wait_in_batch(wait):
+                    return 0.0
+                wait = self.pacer.wait_time(row.lane, _broadcast(row))
             if wait > 0:
                 blocked.add(row.lane)
                 soonest = wait if soonest is None else min(soonest, wait)
@@ -90,6 +109,8 @@ class Sender:
                     await self._combine_staff_backlog()  # the group's budget, not just this second's, is used up
                 continue
             outcome = await self._send(row)
+            if outcome is Outcome.DONE and row.lane == STAFF_LANE and row.case_id is not None:
+                self._served[row.case_id] = next(self._turns)
             if outcome is Outcome.NO_TOPIC and row.case_id is not None:
                 without_topic.add(row.case_id)
             elif outcome is Outcome.LANE_WAITS:
@@ -102,12 +123,23 @@ class Sender:
             return 0.0 if progressed else 1.0
         return soonest
 
+    async def _wait_in_batch(self, seconds: float) -> bool:
+        """Wait for the rate limit to free up; False when woken first (new messages, or a stop) instead."""
+        if self._wake.is_set():
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        return not self._wake.is_set()
+
     async def _send(self, row: outbox.OutboxRow) -> Outcome:
         """Send one row and record the outcome."""
         params = json.loads(self._services.keyring.decrypt(row.payload_enc))
         params.pop(COMBINABLE_KEY, None)
         if not await self._recorder.resolve(row, params):
             return Outcome.NO_TOPIC
+        if self.shown.unchanged(row.method, params):  # Telegram would refuse it: "message is not modified"
+            await self._recorder.sent(row, None)
+            return Outcome.DONE
         try:
             result = await self._call(row, params)
         except RetryAfter as exc:
@@ -119,7 +151,9 @@ class Sender:
             await self._recorder.unreachable(row)
             return Outcome.DONE
         except BadRequest as exc:
-            if any(h in exc.message for h in HARMLESS):
+            gone = row.method == "deleteForumTopic" and any(g in exc.message.lower() for g in TOPIC_GONE)
+            if gone or any(h in exc.message for h in HARMLESS):
+                self.shown.record(row.method, params, None)
                 await self._recorder.sent(row, None)
             else:
                 log.warning("Telegram refused %s: %s", row.method, exc.message)
@@ -128,6 +162,7 @@ class Sender:
         except (TimedOut, NetworkError) as exc:
             await self._recorder.retry_later(row, min(2.0 ** min(row.attempts, 6), 60.0), type(exc).__name__)
             return Outcome.LANE_WAITS
+        self.shown.record(row.method, params, result)
         await self._recorder.sent(row, result)
         self.sent += 1
         return Outcome.DONE
@@ -144,7 +179,7 @@ class Sender:
             raise
         finally:
             if row.method in MESSAGE_CREATING and not refused:
-                self.pacer.take(row.lane)
+                self.pacer.take(row.lane, _broadcast(row))
 
     async def _combine_staff_backlog(self) -> None:
         """The group's budget is used up: merge each case's waiting texts into as few messages as fit."""
@@ -164,7 +199,20 @@ class Sender:
                     log.info("combined %d waiting messages of one case into one", len(group))
 
 
+def fair_order(row: outbox.OutboxRow, served: dict[int, int]) -> tuple[int, int, int]:
+    """Most urgent first; in the staff group, among equally urgent messages, the case served longest ago first
+    (never served: first of all), so that one young person writing a lot never delays the others. A case's own
+    messages keep their order. `served`: case id → the turn its last message into the group went."""
+    turn = served.get(row.case_id, 0) if row.lane == STAFF_LANE and row.case_id is not None else 0
+    return row.priority, turn, row.id
+
+
 Waiting = tuple[outbox.OutboxRow, dict[str, Any]]
+
+
+def _broadcast(row: outbox.OutboxRow) -> bool:
+    """Bus announcements and day-before notes: within BROADCAST_PER_SECOND as well as the overall limit."""
+    return row.priority >= Priority.BROADCAST
 
 
 def combinable_runs(rows: list[Waiting]) -> list[list[Waiting]]:

@@ -201,7 +201,8 @@ async def test_only_coordinators_set_the_pool_and_make_the_report_which_comes_as
     coordinator.send_command("pool", "set 400 2026-11-01 2027-05-31", chat=staff_group)
     await wait_for_text(emulator, staff_group, t._("Hours pool set."))
     coordinator.send_command("report", chat=staff_group)
-    await emulator.wait_for(lambda: len([m for m in staff_group.messages() if m.get("document")]) == 2)
+    # Rendering the PDF's charts (matplotlib) takes seconds on a busy machine: wait for it generously.
+    await emulator.wait_for(lambda: len([m for m in staff_group.messages() if m.get("document")]) == 2, timeout=90)
     documents = {m["document"]["file_name"]: m for m in staff_group.messages() if m.get("document")}
     assert set(documents) == {"anlaufstelle-2026-11-01-2026-11-23.pdf", "anlaufstelle-2026-11-01-2026-11-23.csv"}
     pdf = emulator.state.files[documents["anlaufstelle-2026-11-01-2026-11-23.pdf"]["document"]["file_id"]].data

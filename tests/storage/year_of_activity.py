@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import hours, staff
-from storage.models import Appointment, Case, CaseMessage, Contact, Stop
+from storage.models import Announcement, Appointment, Case, CaseMessage, Contact, Stop
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OUTCOMES = ("advice", "referred", "appointment", "resolved", "no_reply", "other")
@@ -84,6 +84,14 @@ class PoolRec:
 
 
 @dataclass
+class AnnouncementRec:
+    kind: str
+    status: str
+    published_at: datetime | None
+    sent: int
+
+
+@dataclass
 class World:
     contacts: list[ContactRec] = field(default_factory=list)
     cases: list[CaseRec] = field(default_factory=list)
@@ -91,6 +99,7 @@ class World:
     appointments: list[AppointmentRec] = field(default_factory=list)
     entries: list[EntryRec] = field(default_factory=list)
     pools: list[PoolRec] = field(default_factory=list)
+    announcements: list[AnnouncementRec] = field(default_factory=list)
 
 
 def _between(rng: random.Random, first: datetime, last: datetime) -> datetime:
@@ -183,7 +192,32 @@ async def generate(session: AsyncSession, seed: int = 9, contacts: int = 260) ->
             world.appointments.append(AppointmentRec(contact.id, booked, starts, topic, status))
     await session.flush()
     await _hours(session, rng, world, [m.id for m in team])
+    _announcements(session, rng, world, stop)
+    await session.flush()
     return world
+
+
+def _announcements(session: AsyncSession, rng: random.Random, world: World, stop: Stop) -> None:
+    """Coordinator's announcements and day-before notes through the year, and a few drafts that never went."""
+    kinds = ["here", "late", "cancelled", "free", "daynote", "daynote", "daynote"]
+    for _ in range(60):
+        kind = rng.choice(kinds)
+        status = rng.choice(["done", "done", "done", "sending", "draft", "discarded"])
+        published = _between(rng, local(2026, 1, 1), local(2026, 12, 31, 23)) if status in ("done", "sending") else None
+        sent = rng.randint(0, 40) if published else 0
+        session.add(
+            Announcement(
+                kind=kind,
+                status=status,
+                stop_id=stop.id,
+                place="peine",
+                recipients=sent,
+                sent=sent,
+                published_at=published,
+                step="done" if published else "kind",
+            )
+        )
+        world.announcements.append(AnnouncementRec(kind, status, published, sent))
 
 
 async def _case(

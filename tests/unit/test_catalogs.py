@@ -3,6 +3,7 @@ placeholders; and the plumbing handles plural forms and right-to-left languages.
 
 from __future__ import annotations
 
+import gettext
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,27 +11,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from catalog_kit import sendable
 
+from bot import prepared_replies
 from bot.i18n import FSI, PDI, RLM, Catalogs, isolate
+from bot.languages import CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
 SHIPPED = sorted(p.parent.parent.name for p in LOCALES.glob("*/LC_MESSAGES/messages.po"))
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
+BIDI_CONTROLS = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
 
 
 def extracted_msgids() -> set[str]:
-    found: set[str] = set()
-    for package in ("bot", "handlers", "conversations", "storage"):
-        for _file, _line, message, _comments, _ctx in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
-        ):
-            found.add(message if isinstance(message, str) else message[0])
-    return found
+    """What `make catalogs` extracts: the Python sources, and the prepared replies' YAML (babel.cfg says how)."""
+    return {msgid for msgid, _plural in sendable()}
 
 
 def load(code: str) -> Catalog:
@@ -40,6 +38,47 @@ def load(code: str) -> Catalog:
 
 def test_german_and_english_ship() -> None:
     assert {"de", "en"} <= set(SHIPPED)
+
+
+def test_every_language_ships() -> None:
+    assert set(SHIPPED) == set(CHOICES)
+
+
+def test_the_prepared_replies_are_extracted() -> None:
+    msgids = extracted_msgids()
+    for reply in prepared_replies.load().values():
+        assert {reply.label, reply.text} <= msgids
+
+
+# The gettext plural rules (GNU gettext's table, as in the CLDR-derived forms translators were asked for): the
+# catalog header's Plural-Forms must choose the same form for every n.
+PLURAL_RULES = {
+    "ar": "n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5",
+    "fa": "0",
+    "tr": "0",
+    "uk": "n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2",
+    "ru": "n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2",
+    "pl": "n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2",
+    "ro": "n==1 ? 0 : (n==0 || (n%100 > 0 && n%100 < 20)) ? 1 : 2",
+}
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_plural_forms_follow_the_language(code: str) -> None:
+    catalog = load(code)
+    expected = gettext.c2py(PLURAL_RULES.get(code, "n != 1"))
+    actual = gettext.c2py(catalog.plural_expr)
+    wrong = [n for n in range(0, 1001) if expected(n) != actual(n)]
+    assert not wrong, f"{code}: Plural-Forms {catalog.plural_forms!r} picks other forms for n = {wrong[:6]}"
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_translations_carry_no_direction_marks(code: str) -> None:
+    """Direction marks and isolates are the code's job (bot.i18n); a translation that has its own would double
+    or break them."""
+    for message in load(code):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert not any(BIDI_CONTROLS & set(text) for text in strings if text), f"{code}: {message.id!r}"
 
 
 @pytest.mark.parametrize("code", SHIPPED)

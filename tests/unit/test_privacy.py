@@ -28,8 +28,38 @@ def test_encryption_round_trip_and_rotation() -> None:
 def test_redaction_removes_tokens_and_ids() -> None:
     template = "POST https://api/bot%s/sendMessage chat %d"
     args = ("123456:ABCDEFGHIJKLMNOPQRSTUV", -1001234567890)
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, template, args, None)
+    record = logging.LogRecord("bot.x", logging.INFO, __file__, 1, template, args, None)
     RedactingFilter(secrets=("s3cret-value",)).filter(record)
     text = record.getMessage()
     assert "ABCDEFGHIJ" not in text and "1001234567890" not in text
     assert "[token]" in text and "[id]" in text
+
+
+def test_a_librarys_arguments_are_kept_only_when_they_are_numbers_or_short_names() -> None:
+    """python-telegram-bot logs the parameters of every call, SQLAlchemy every statement's parameters."""
+    template = "Calling Bot API endpoint `%s` with parameters `%s` (%d)"
+    args = ("sendMessage", {"chat_id": 123456789, "text": "my secret worries"}, 7)
+    record = logging.LogRecord("telegram.ext.ExtBot", logging.DEBUG, __file__, 1, template, args, None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "Calling Bot API endpoint `sendMessage` with parameters `[…]` (7)"
+    rows = logging.LogRecord("sqlalchemy.engine.Engine", logging.DEBUG, __file__, 1, "Row %r", (("worries",),), None)
+    RedactingFilter().filter(rows)
+    assert rows.getMessage() == "Row '[…]'"
+
+
+def test_a_key_list_puts_the_new_key_first_and_still_reads_and_finds_under_the_old() -> None:
+    from bot.settings import ConfigError, load_settings
+
+    old, new = "old-" + "o" * 40, "new-" + "n" * 40
+    token = Keyring(old).encrypt(b"chat 42")
+    ring = Keyring.from_setting(f"{new},{old}")
+    assert ring.decrypt(token) == b"chat 42" and not ring.readable_with_first_key(token)
+    assert ring.readable_with_first_key(ring.rotate(token))
+    assert ring.user_key(42) == Keyring(new).user_key(42)
+    assert ring.old_user_keys(42) == [Keyring(old).user_key(42)]
+    assert ring.key_id == Keyring(new).key_id != Keyring(old).key_id
+    assert load_settings(_env_file=None, secret_key=f"{new}, {old}").secret_key is not None
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings(_env_file=None, secret_key=f"{new},short")
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET_TOKEN"):
+        load_settings(_env_file=None, webhook_secret_token="no spaces allowed")

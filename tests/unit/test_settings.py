@@ -1,4 +1,5 @@
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -73,11 +74,17 @@ def test_cli_reports_bad_setting_in_one_line_without_traceback(tmp_path: Path) -
     assert "Traceback" not in result.stderr
 
 
-def test_cli_run_without_token_says_what_to_set(tmp_path: Path) -> None:
-    env = {**CLEAN_ENV, "VAR_DIR": str(tmp_path / "var"), "SECRET_KEY": "k" * 40}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+def test_cli_run_without_token_starts_the_demo_and_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    """Without a token `run` is the local demo (tests/e2e/test_demo_state.py); its page port may be taken."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**CLEAN_ENV, "VAR_DIR": str(tmp_path / "var"), "SANDBOX_PORT": str(port)}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
     assert result.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert result.stderr.count("\n") == 1 and f"port {port}" in result.stderr and "SANDBOX_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "var").exists()  # nothing touched
