@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime
 
 from bot import profile
+from bot.delivery.outgoing import TEXT_LIMIT, fit_text
 from bot.i18n import N_, Translator
 from bot.languages import CHOICES
 from storage.cases import CaseDTO, QueueEntry
@@ -94,4 +95,10 @@ def queue_text(entries: list[QueueEntry], tr: Translator, now: datetime) -> str:
         )
         worker = entry.worker or tr._("nobody")
         lines.append(f"{mark} {case.alias} · {entry.language} · {place_label(tr, entry.place)} · {state} · {worker}")
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    fitted = fit_text(text, TEXT_LIMIT - 40)  # Telegram refuses longer texts; room for the line saying what is left
+    if fitted == text:
+        return text
+    kept = fitted.split("\n")[:-1]  # the head and the most urgent cases; fit_text's last line is "…"
+    left = len(entries) - (len(kept) - 1)
+    return "\n".join([*kept, tr.ngettext("… and {n} more case", "… and {n} more cases", left)])

@@ -1,8 +1,9 @@
-"""Reminders through APScheduler (PTB's JobQueue): one job per pending reminder row, rebuilt at every start.
+"""Reminders through APScheduler (PTB's JobQueue): a job per pending reminder row (the soonest), rebuilt at every start.
 
 Only the SOONEST pending reminders have a job at any time, and every PLAN_EVERY the next ones get theirs (the plan
-also sends whatever is due): with weeks of bookings ahead there are tens of thousands of reminders, and a job for
-each would take a minute to build at start and tens of megabytes to keep.
+also sends whatever is due, so should more than SOONEST come due within PLAN_EVERY, the rest go at most that late):
+with weeks of bookings ahead there are tens of thousands of reminders, and a job for each took minutes to build at
+start and tens of megabytes to keep.
 
 Jobs are never pickled: the rows are the truth. A job only asks for its reminder to be sent; sending marks the
 row sent in the same transaction as the outbox message, so each reminder goes exactly once across restarts. A
