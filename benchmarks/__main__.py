@@ -74,6 +74,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=float, default=None, help="size of the database at scale (1 = the issue's)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     parser.add_argument("--profile", type=Path, default=None, help="write a pyinstrument report of each bot process")
+    parser.add_argument("--merge", action="store_true", help="keep the other parts' figures already in --out")
     parser.set_defaults(preset="full")
     return parser.parse_args(argv)
 
@@ -138,6 +139,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def merged(earlier: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
+    """The earlier results with the parts measured now put in (and a note of when and at which load)."""
+    for part in PARTS:
+        if part in now:
+            earlier[part] = {**earlier.get(part, {}), **now[part]}
+            earlier.setdefault("parameters", {})[part] = now["parameters"][part]
+    load = [now["machine"]["load_average_at_start"], now["machine"]["load_average_at_end"]]
+    parts = [p for p in PARTS if p in now]
+    earlier.setdefault("merged", []).append({"parts": parts, "started": now["started"], "load_average": load})
+    earlier["targets"] = report.targets(earlier)
+    return earlier
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     if args.profile is not None:
@@ -146,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         harness.PROFILE["dir"] = args.profile.resolve()
     results = asyncio.run(run(args))
+    if args.merge and args.out.exists():
+        results = merged(json.loads(args.out.read_text(encoding="utf-8")), results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(report.table(results))

@@ -9,7 +9,7 @@ import itertools
 import re
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,15 @@ def _has_button(message: dict[str, Any], pattern: re.Pattern[str]) -> str | None
     return next(
         (b["callback_data"] for row in rows for b in row if pattern.fullmatch(b.get("callback_data", ""))), None
     )
+
+
+async def measured(result: dict[str, Any], key: str, job: Callable[[], Awaitable[Any]]) -> None:
+    """One figure; when it fails, the reason instead, and the other figures are still measured."""
+    try:
+        found = await job()
+        result[key] = percentiles_ms(found) if isinstance(found, list) else found
+    except Exception as exc:
+        result[key] = {"error": f"{type(exc).__name__}: {exc}"[:400]}
 
 
 async def queue_latency(w: World, worker: UserHandle, runs: int) -> list[float]:
@@ -126,16 +135,22 @@ async def at_scale(dbs: Databases, kind: str, run: ScaleRun, say: Callable[[str]
             "median": round(statistics.median(startups), 2),
             "all": [round(s, 2) for s in startups],
         }
-        try:
-            await asyncio.sleep(1.0)
-            result["queue_ms"] = percentiles_ms(await queue_latency(w, worker, run.queries))
+
+        async def bookings() -> dict[str, Any]:
             steps: list[float] = []
             for user in people[: run.bookings]:
                 steps += await book(w, user)
-            result["booking_step_ms"] = percentiles_ms(steps)
+            return percentiles_ms(steps)
+
+        async def relaying() -> dict[str, Any]:
             await relay.warm_up(w, people, timeout=120)
-            steady = await relay.latency(w, people, 20.0, run.relay_seconds)
-            result["relay_at_20_per_second_ms"] = steady["latency_ms"]
+            return (await relay.latency(w, people, 20.0, run.relay_seconds))["latency_ms"]  # type: ignore[no-any-return]
+
+        try:
+            await asyncio.sleep(1.0)
+            await measured(result, "queue_ms", lambda: queue_latency(w, worker, run.queries))
+            await measured(result, "booking_step_ms", bookings)
+            await measured(result, "relay_at_20_per_second_ms", relaying)
             result["memory_after_work"] = process.memory()
             result["refused"] = refused(w.emu)
         finally:
