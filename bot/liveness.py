@@ -31,6 +31,7 @@ from storage import lease
 from storage.lease import Holder, LeaseDTO
 
 log = logging.getLogger(__name__)
+RELEASE_TIMEOUT = 5.0  # seconds a stopping bot waits to give its claim back
 
 _RUNNING: set[str] = set()  # instances holding the lease in this process (tests run several in one)
 
@@ -131,9 +132,11 @@ class LeaseKeeper:
     async def release(self) -> None:
         _RUNNING.discard(self.me.instance)
         try:
-            async with self._sessions() as session, session.begin():
-                await lease.release(session, self.me.instance)
-        except (SQLAlchemyError, OSError) as exc:
+            # Bounded: a connection left in a cancelled transaction can hold the row; the claim expires anyway.
+            async with asyncio.timeout(RELEASE_TIMEOUT):
+                async with self._sessions() as session, session.begin():
+                    await lease.release(session, self.me.instance)
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
             log.warning("could not release the claim on the database (%s); it expires by itself", type(exc).__name__)
 
 

@@ -226,7 +226,9 @@ class BotRuntime:
             await asyncio.wait(sending, timeout=10)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        _done, stuck = await asyncio.wait(self._tasks, timeout=15) if self._tasks else (set(), set())
+        if stuck:  # never hang a stop: say which loop did not end and go on
+            log.error("stopping: %s did not end within 15 s", ", ".join(sorted(t.get_name() for t in stuck)))
         self._tasks.clear()
         if self.lease is not None:
             await self.lease.release()
