@@ -1,4 +1,8 @@
-"""sendMessage, copyMessage(s), forwardMessage(s)."""
+"""sendMessage, copyMessage(s).
+
+Forwarding is deliberately not implemented: a forward shows the original sender, and Anlaufstelle only ever
+copies. A forward request gets the emulator's 400 for unimplemented methods and stays in the call log, where the
+tests' ``never_forwards`` check finds it."""
 
 from __future__ import annotations
 
@@ -74,35 +78,10 @@ async def copy_message(ctx: Ctx) -> Any:
 
 @method("copyMessages")
 async def copy_messages(ctx: Ctx) -> Any:
-    return [{"message_id": m.message_id} for m in _bulk(ctx, forward=False)]
+    return [{"message_id": m.message_id} for m in _bulk(ctx)]
 
 
-@method("forwardMessage")
-async def forward_message(ctx: Ctx) -> Any:
-    params = ctx.params
-    source = _source(ctx.state, params["from_chat_id"])
-    original = message_in(source, params["message_id"], "message to forward not found")
-    if original.service:
-        raise bad_request("message can't be forwarded")
-    return deliver(ctx, lambda _chat: forward_content(ctx.state, original)).data
-
-
-@method("forwardMessages")
-async def forward_messages(ctx: Ctx) -> Any:
-    return [{"message_id": m.message_id} for m in _bulk(ctx, forward=True)]
-
-
-def forward_content(state: State, original: StoredMessage) -> dict[str, Any]:
-    content = {key: copy.deepcopy(original.data[key]) for key in COPYABLE if key in original.data}
-    origin = original.data.get("forward_origin") or {
-        "type": "user",
-        "date": original.data["date"],
-        "sender_user": state.users[original.sender_id].as_dict(),
-    }
-    return {"forward_origin": origin, **content}
-
-
-def _bulk(ctx: Ctx, *, forward: bool) -> list[StoredMessage]:
+def _bulk(ctx: Ctx) -> list[StoredMessage]:
     params, state = ctx.params, ctx.state
     ids: list[int] = params["message_ids"]
     if not 1 <= len(ids) <= 100:
@@ -112,13 +91,11 @@ def _bulk(ctx: Ctx, *, forward: bool) -> list[StoredMessage]:
     source = _source(state, params["from_chat_id"])
     originals = [m for m in (source.messages.get(i) for i in ids) if m is not None and not m.service]
     if not originals:
-        raise bad_request(f"there are no messages to {'forward' if forward else 'copy'}")
+        raise bad_request("there are no messages to copy")
     rate_limit(state, sendable_chat(state, params["chat_id"]))
     remove = bool(params.get("remove_caption"))
 
     def build(original: StoredMessage) -> Callable[[ChatRecord], dict[str, Any]]:
-        if forward:
-            return lambda _chat: forward_content(state, original)
         return lambda _chat: copy_content(original, {}, remove_caption=remove)
 
     return [deliver(ctx, build(original), limit=False) for original in originals]

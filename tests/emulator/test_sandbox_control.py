@@ -131,7 +131,7 @@ async def test_outgoing_objects_follow_the_spec(emu: Emulator, raw: Raw) -> None
         "Message": [
             sent,
             await raw.ok("sendPhoto", chat_id=group.id, photo=user.chat_history[1]["photo"][-1]["file_id"]),
-            await raw.ok("forwardMessage", chat_id=group.id, from_chat_id=user.id, message_id=sent["message_id"]),
+            await raw.ok("sendLocation", chat_id=group.id, latitude=52.32, longitude=10.23),
         ],
         "ForumTopic": [topic],
         "ChatFullInfo": [await raw.ok("getChat", chat_id=group.id)],

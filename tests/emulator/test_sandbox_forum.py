@@ -107,13 +107,16 @@ async def test_copy_user_photo_into_topic_without_sender(emu: Emulator, bot: tel
         await bot.copy_message(group.id, user.id, 99999)
 
 
-async def test_forward_carries_the_sender(emu: Emulator, bot: telegram.Bot) -> None:
+async def test_a_forward_is_refused_and_logged(emu: Emulator, bot: telegram.Bot) -> None:
+    """The emulator does not forward (a forward would show the young person's account); the attempt is refused
+    and stays in the call log, so the tests' never_forwards check sees it."""
     group = emu.add_forum_group("Team")
     user = emu.add_user("Amira")
     text = user.send_text("private")
-    forwarded = await bot.forward_message(group.id, user.id, text["message_id"])
-    assert forwarded.forward_origin.sender_user.id == user.id
-    assert emu.calls_to("forwardMessage")
+    with pytest.raises(telegram.error.BadRequest, match="not implemented"):
+        await bot.forward_message(group.id, user.id, text["message_id"])
+    assert [c.status for c in emu.calls_to("forwardMessage")] == [400]
+    assert group.messages() == []
 
 
 async def test_members_admins_and_leaving(emu: Emulator, bot: telegram.Bot, raw: Raw) -> None:
