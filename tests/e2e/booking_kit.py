@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.schedulers.base import STATE_PAUSED
 from helpers import FakeClock, eventually
 from sqlalchemy import select
 from test_intake import wait_text
@@ -50,7 +51,7 @@ async def booking_bot(
     """The bot on the test's clock with the example plan; afterwards: nothing it sent was refused."""
     await import_plan(database_url)
     async with BotRuntime(settings, clock=clock) as runtime:
-        hold_reminder_jobs(runtime)
+        assert_jobs_held(runtime)
         yield runtime
     refused = [(c.method, c.description) for c in emulator.errors() if c.status == 400]
     assert not refused, f"the bot made requests Telegram would refuse: {refused}"
@@ -63,12 +64,12 @@ async def import_plan(database_url: str) -> None:
     await engine.dispose()
 
 
-def hold_reminder_jobs(runtime: BotRuntime) -> None:
+def assert_jobs_held(runtime: BotRuntime) -> None:
     """The scheduler's jobs run on the real clock, the bot on the test's: the test fires them itself (run_due or
     Job.run), so a job whose real time has passed cannot run at a moment the test did not choose. The job queue
-    starts paused already (the ``jobs_held`` fixture in conftest); this says so where a test relies on it."""
+    starts paused (conftest's ``jobs_held``); this checks it where a test relies on it."""
     assert runtime.app is not None and runtime.app.job_queue is not None
-    runtime.app.job_queue.scheduler.pause()
+    assert runtime.app.job_queue.scheduler.state == STATE_PAUSED, "jobs would run on the real clock"
 
 
 def text_of(message: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import booking_kit
 import pytest
-from booking_kit import book_peine, hold_reminder_jobs, import_plan, press_and_wait
+from booking_kit import assert_jobs_held, book_peine, import_plan, press_and_wait
 from helpers import FakeClock
 from sqlalchemy import select
 from test_intake import go_through_intake, wait_text
@@ -66,7 +66,7 @@ async def test_reminders_go_exactly_once_across_restarts(
     await import_plan(database_url)
     user = emulator.add_user(first_name="Ben", language_code="en")
     async with BotRuntime(settings, clock=clock) as runtime:
-        hold_reminder_jobs(runtime)
+        assert_jobs_held(runtime)
         await go_through_intake(emulator, user)
         await book_peine(emulator, user, "15:00")
         assert runtime.app is not None and runtime.reminders is not None

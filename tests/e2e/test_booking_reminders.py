@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import booking_kit
 from booking_kit import (
+    assert_jobs_held,
     book,
     book_peine,
     buttons,
-    hold_reminder_jobs,
     import_plan,
     reminders_of,
     stop_id,
@@ -129,7 +129,7 @@ async def test_what_came_due_while_the_bot_was_down(
     await import_plan(database_url)
     users = [emulator.add_user(first_name=name, language_code="en") for name in ("Ana", "Bo", "Cy")]
     async with BotRuntime(settings, clock=clock) as runtime:
-        hold_reminder_jobs(runtime)
+        assert_jobs_held(runtime)
         for user in users:
             await go_through_intake(emulator, user)
         await book_peine(emulator, users[0], "14:00")
@@ -137,7 +137,7 @@ async def test_what_came_due_while_the_bot_was_down(
         await book(emulator, users[2], day="Thu 26 Nov", time_label="15:00")
     clock.set(datetime(2026, 11, 23, 13, 10, tzinfo=UTC))
     async with BotRuntime(settings, clock=clock) as runtime:
-        hold_reminder_jobs(runtime)
+        assert_jobs_held(runtime)
         await wait_message(emulator, users[1], "Soon: your appointment")
         await drained(runtime)
         assert reminder_texts(users[0]) == []
@@ -158,7 +158,7 @@ async def test_what_came_due_while_the_bot_was_down(
         assert [job_of(runtime, r.id).next_t for r in pending] == [r.due_at for r in pending]
     # A third start sends nothing again.
     async with BotRuntime(settings, clock=clock) as runtime:
-        hold_reminder_jobs(runtime)
+        assert_jobs_held(runtime)
         assert runtime.reminders is not None and await runtime.reminders.run_due() == 0
         await drained(runtime)
     assert [len(reminder_texts(u)) for u in users] == [0, 1, 0]
