@@ -20,12 +20,15 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    # Sessions that only read, one statement at a time (the loops' "anything to do?"): on SQLite without a
+    # transaction or a turn at the write lock (storage.engine.read_session_factory); elsewhere like `sessions`.
+    reads: async_sessionmaker[AsyncSession]
 
 
 def build_services(settings: Settings, secret_key: str, clock: Clock | None = None) -> Services:
     """The services for a settings object: used by the running bot and by command-line actions."""
     from bot.clock import SystemClock
-    from storage.engine import create_engine, session_factory
+    from storage.engine import create_engine, read_session_factory, session_factory
 
     engine = create_engine(settings.effective_database_url)
     return Services(
@@ -35,4 +38,5 @@ def build_services(settings: Settings, secret_key: str, clock: Clock | None = No
         engine=engine,
         sessions=session_factory(engine),
         clock=clock or SystemClock(),
+        reads=read_session_factory(engine),
     )

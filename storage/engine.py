@@ -9,13 +9,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import sqlite_driver
+
+BUSY_TIMEOUT = 30.0  # seconds a transaction waits for SQLite's write lock before "database is locked"
+
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE transactions.
 
     BEGIN IMMEDIATE takes SQLite's write lock at the start of each transaction, so concurrent writers (the poll
-    loop, the processor and the sender) wait on busy_timeout instead of failing with "database is locked" when a
-    read transaction tries to upgrade to a write.
+    loop, the processor and the sender) never fail with "database is locked" when a read transaction tries to
+    upgrade to a write: within this process they take turns on an asyncio lock, other processes wait on SQLite's
+    busy timeout (storage.sqlite_driver).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -24,7 +29,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    kwargs.setdefault("module", sqlite_driver.dbapi(BUSY_TIMEOUT))  # storage.sqlite_driver: why
+    # Every session and connection ends its transaction itself (commit, or rollback on close): the pool's own
+    # rollback when a connection comes back would be one more trip to the database thread for nothing.
+    kwargs.setdefault("pool_reset_on_return", None)
+    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -33,15 +42,33 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READS_ONLY):
+            return  # each statement is its own transaction (read_session_factory)
+        conn.connection.dbapi_connection.begin_immediate()  # after the other transactions of this process
 
     return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+READS_ONLY = "anlaufstelle_reads_only"
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a read of one statement — what the poll, process and send loops ask again and again.
+
+    On SQLite such a session starts no transaction: the statement is its own (in WAL mode a read never waits for a
+    writer), and it neither takes a turn at the write lock nor costs a BEGIN and a ROLLBACK. A session from here
+    must not write, and reads of several statements that must agree with each other belong in `session_factory`'s
+    sessions. On PostgreSQL these are ordinary sessions.
+    """
+    if engine.dialect.name != "sqlite":
+        return session_factory(engine)
+    return async_sessionmaker(engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False)

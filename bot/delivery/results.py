@@ -26,7 +26,7 @@ class Recorder:
             return True
         topic = self._topics.get(row.case_id)
         if topic is None:
-            async with self._services.sessions() as session:
+            async with self._services.reads() as session:
                 case = await cases.get(session, row.case_id)
             if case is None or case.topic_id is None:
                 return False

@@ -79,7 +79,7 @@ class Sender:
 
     async def drain_once(self) -> float | None:
         """Send what may go now. Returns seconds until something else may go (None: nothing waits)."""
-        async with self._services.sessions() as session:
+        async with self._services.reads() as session:
             rows = await outbox.due(session, per_case_lanes=(STAFF_LANE,))
         if not rows:
             return None
