@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
@@ -28,6 +29,7 @@ from storage import inbox
 
 log = logging.getLogger(__name__)
 
+TOGETHER = 20  # stored updates handled in one transaction (bot.delivery.intake.Intake._process_together)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 
 
@@ -70,7 +72,7 @@ class Intake:
 
     async def _poll(self, poller: Bot) -> None:
         timeout = self._services.settings.poll_timeout_seconds
-        async with self._services.sessions() as session:
+        async with self._services.reads() as session:
             offset = await inbox.next_offset(session)
         backoff = 1.0
         while True:
@@ -129,33 +131,64 @@ class Intake:
 
     async def process_pending(self) -> int:
         """Handle every stored, unhandled update in order; returns how many were taken."""
-        async with self._services.sessions() as session:
+        async with self._services.reads() as session:
             batch = await inbox.pending(session)
-        for row in batch:
-            await self._process_one(row)
+        for start in range(0, len(batch), TOGETHER):
+            rows = batch[start : start + TOGETHER]
+            if len(rows) == 1 or not await self._process_together(rows):
+                for row in rows:
+                    await self._process_one(row)
         return len(batch)
 
+    async def _process_together(self, rows: list[inbox.PendingUpdate]) -> bool:
+        """Handle several updates in one transaction: one commit, one turn at the database, instead of one each.
+        Each update still commits with its inbox row, and nothing of them leaves the process before the commit
+        (handlers only write rows; the sender sends). When one of them fails, none is kept and False is returned:
+        they are then handled one at a time, so that a bad update costs only itself."""
+        handled: list[UnitOfWork] = []
+        try:
+            async with self._services.sessions() as session, session.begin():
+                for row in rows:
+                    uow = await self._handle(session, row, self._decode(row))
+                    if uow is not None:
+                        handled.append(uow)
+        except Exception as exc:
+            log.info("a batch of %d updates is handled one by one (%s)", len(rows), type(exc).__name__)
+            return False
+        if not handled:
+            self._after_commit(None)  # the sender may still have work (nothing new for it, though)
+        for uow in handled:
+            self._after_commit(uow)
+        return True
+
     async def _process_one(self, row: inbox.PendingUpdate) -> None:
-        keyring = self._services.keyring
-        update = Update.de_json(json.loads(keyring.decrypt(row.payload_enc)), self._app.bot)
+        update = self._decode(row)
         committed: UnitOfWork | None = None
         try:
             async with self._services.sessions() as session, session.begin():
-                if not await inbox.claim(session, row.update_id):  # done when this transaction commits
-                    return  # settled meanwhile: its sender deleted their data (bot.erasure), it is not handled
-                uow = await UnitOfWork.open(session, self._services, update)
-                token = bind_uow(uow)
-                try:
-                    await self._app.process_update(update)
-                finally:
-                    unbind_uow(token)
-                if uow.error is not None:
-                    raise HandlerFailed(type(uow.error).__name__) from uow.error
-                await uow.flush_outgoing()
-            committed = uow
+                committed = await self._handle(session, row, update)
         except Exception as exc:  # a handler or the database failed: rolled back, counted, maybe set aside
+            committed = None
             await self._record_failure(update, exc)
         self._after_commit(committed)
+
+    def _decode(self, row: inbox.PendingUpdate) -> Update:
+        return Update.de_json(json.loads(self._services.keyring.decrypt(row.payload_enc)), self._app.bot)
+
+    async def _handle(self, session: AsyncSession, row: inbox.PendingUpdate, update: Update) -> UnitOfWork | None:
+        """One update, in the caller's transaction; None when it is not handled. Raises when it failed."""
+        if not await inbox.claim(session, row.update_id):  # done when this transaction commits
+            return None  # settled meanwhile: its sender deleted their data (bot.erasure), it is not handled
+        uow = await UnitOfWork.open(session, self._services, update)
+        token = bind_uow(uow)
+        try:
+            await self._app.process_update(update)
+        finally:
+            unbind_uow(token)
+        if uow.error is not None:
+            raise HandlerFailed(type(uow.error).__name__) from uow.error
+        await uow.flush_outgoing()
+        return uow
 
     async def _record_failure(self, update: Update, exc: Exception) -> None:
         error = str(exc) if isinstance(exc, HandlerFailed) else type(exc).__name__
