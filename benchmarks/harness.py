@@ -144,8 +144,8 @@ class Process:
             timeout = max(timeout, 180.0)  # writing the profile takes a while
         if self.proc.returncode is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # py-spy writes its samples on SIGINT
+            self.proc.send_signal(signal.SIGINT if os.environ.get("BENCH_PYSPY") else signal.SIGTERM)
         try:
             await asyncio.wait_for(self.proc.wait(), timeout)
         except TimeoutError:
@@ -165,12 +165,14 @@ class Process:
 
 
 async def spawn(args: list[str], env: dict[str, str], log: Path) -> Process:
+    return await spawn_program([sys.executable, *args], env, log)
+
+
+async def spawn_program(program: list[str], env: dict[str, str], log: Path) -> Process:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         started = time.perf_counter()
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, *args, env=env, cwd=str(log.parent), stdout=out, stderr=out
-        )
+        proc = await asyncio.create_subprocess_exec(*program, env=env, cwd=str(log.parent), stdout=out, stderr=out)
     return Process(proc, started, log)
 
 
@@ -181,6 +183,10 @@ async def start_bot(env: dict[str, str], log: Path) -> Process:
     if "dir" in PROFILE:
         report = PROFILE["dir"] / f"{log.stem}-{time.strftime('%H%M%S')}"
         report.parent.mkdir(parents=True, exist_ok=True)
+        if os.environ.get("BENCH_PYSPY"):  # CPU samples of every thread (the database's too), as collapsed stacks
+            spy = str(Path(sys.executable).with_name("py-spy"))
+            args = ["record", "--threads", "--rate", "200", "--format", "raw", "-o", f"{report}.txt", "--"]
+            return await spawn_program([spy, *args, sys.executable, "-m", "bot", "run"], env, log)
         if os.environ.get("BENCH_CPROFILE"):
             return await spawn(["-m", "cProfile", "-o", f"{report}.prof", "-m", "bot", "run"], env, log)
         profiler = ["-m", "pyinstrument", "-i", "0.005", "-r", "text", "-o", f"{report}.txt"]
