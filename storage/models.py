@@ -90,6 +90,13 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "status", "priority", "id"),
         Index("ix_outbox_announcement", "announcement_id", "status"),
+        # A chat's waiting messages (the sender, combining); and what is deleted with a person, a case or a message
+        # (erasure, retention: without these each deleted row searches the whole outbox).
+        Index("ix_outbox_lane", "lane", "status", "id"),
+        Index("ix_outbox_user_key", "user_key"),
+        Index("ix_outbox_contact", "contact_id"),
+        Index("ix_outbox_case", "case_id"),
+        Index("ix_outbox_case_message", "case_message_id"),
     )
 
 
@@ -139,6 +146,7 @@ class Case(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_cases_topic", "topic_id"),
+        Index("ix_cases_contact", "contact_id"),  # a person's cases, closed ones too (erasure, retention)
     )
 
 
@@ -242,7 +250,11 @@ class Appointment(Base):
     cancelled_by: Mapped[str | None] = mapped_column(String(12))  # young_person | staff | plan
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_appointments_start", "starts_at"), Index("ix_appointments_contact", "contact_id"))
+    __table_args__ = (
+        Index("ix_appointments_start", "starts_at"),
+        Index("ix_appointments_contact", "contact_id"),
+        Index("ix_appointments_case", "case_id"),
+    )
 
 
 class Reminder(Base):
@@ -256,7 +268,10 @@ class Reminder(Base):
     offset_label: Mapped[str] = mapped_column(String(8))  # "24h", "1h"
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | dropped
 
-    __table_args__ = (Index("ix_reminders_pending", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_pending", "status", "due_at"),
+        Index("ix_reminders_appointment", "appointment_id"),
+    )
 
 
 class HourPool(Base):
@@ -307,7 +322,7 @@ class HourNote(Base):
     __tablename__ = "hour_notes"
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("hour_entries.id", ondelete="CASCADE"), primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     text_enc: Mapped[bytes] = mapped_column(LargeBinary)
 
 
