@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from bot.data import SAFE_LOADER
 from bot.languages import LANGUAGES
 
 CATEGORIES = ("danger", "suicide", "self_harm", "abuse", "violence")  # a message's hits are reported in this order
@@ -279,7 +280,7 @@ def _extend(steps: tuple[tuple[frozenset[int], int], ...], k: int, pos: int, ids
 
 def load_terms() -> dict[str, Any]:
     text = resources.files("bot.data").joinpath("crisis_terms.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (the safe loader, in C where libyaml is there)
     if not isinstance(data, dict):
         raise ValueError("crisis terms: the data file is not a mapping")
     return data
