@@ -29,8 +29,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     AsyncAdapt_aiosqlite_ss_cursor,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util import await_only
 
+BEGIN = "BEGIN IMMEDIATE"
 Outcome = tuple[Any, list[Any] | None, int | None, int]  # description, rows, lastrowid, rowcount
 
 
@@ -112,14 +114,17 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         return AsyncAdapt_aiosqlite_ss_cursor(self) if server_side else OneTripCursor(self)
 
     def begin_immediate(self) -> None:
-        """Wait for this process's turn, then take SQLite's write lock."""
-        if self._turn is None:
-            turns: WriteTurns = self.dbapi.turns
-            self._turn = self.await_(turns.take())
+        """Wait for this process's turn, then take SQLite's write lock. Fails as SQLAlchemy's own BEGIN would
+        (sqlalchemy.exc.OperationalError "database is locked") when the wait is longer than the busy timeout."""
         try:
-            self.cursor().execute("BEGIN IMMEDIATE")
-        except BaseException:
+            if self._turn is None:
+                turns: WriteTurns = self.dbapi.turns
+                self._turn = self.await_(turns.take())
+            self.cursor().execute(BEGIN)
+        except BaseException as error:
             self._end_turn()
+            if isinstance(error, sqlite3.Error):
+                raise DBAPIError.instance(BEGIN, None, error, sqlite3.Error) from error
             raise
 
     def _end_turn(self) -> None:
@@ -127,11 +132,19 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         if turn is not None and turn.locked():
             turn.release()
 
-    # Only BEGIN IMMEDIATE starts a transaction (the connection is in autocommit mode, storage.engine): without a
-    # turn there is nothing to end, and the trip to the database thread is saved (sessions that only read).
+    # Only BEGIN IMMEDIATE starts a transaction (the connection is in autocommit mode, storage.engine): outside one
+    # there is nothing to end, and the trip to the database thread is saved (the sessions that only read).
+
+    def _in_transaction(self) -> bool:
+        if self._turn is not None:
+            return True
+        try:  # a COMMIT that failed leaves the transaction open with the turn given back: it is rolled back still
+            return bool(self._connection._conn.in_transaction)
+        except ValueError:  # closed
+            return False
 
     def commit(self) -> None:
-        if self._turn is None:
+        if not self._in_transaction():
             return
         try:
             super().commit()
@@ -139,7 +152,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self._end_turn()
 
     def rollback(self) -> None:
-        if self._turn is None:
+        if not self._in_transaction():
             return
         try:
             super().rollback()
