@@ -85,18 +85,21 @@ class BotRuntime:
         self.app = build_application(settings, settings.telegram_bot_token.get_secret_value())
         await self.app.initialize()
         await self.app.start()
+        # The crisis terms are compiled now, not while the first young person waits: on a thread, while the jobs
+        # are rebuilt from the database and the command menus go to Telegram (which mostly wait).
+        matcher = asyncio.create_task(asyncio.to_thread(crisis.default_matcher))
         self.sender = Sender(self.app, self.services)
         self.reminders = ReminderScheduler(self.app, self.services, self.sender.wake)
         self.intake = Intake(self.app, self.services, after_commit=self._after_commit)
         await self.reminders.rebuild()
         self.day_notes = DayNoteScheduler(self.app, self.services, self.sender.wake)
         await self.day_notes.rebuild()
-        crisis.default_matcher()  # compiled now (about a second), not while the first young person waits
         self.digests = DigestScheduler(self.app, self.services, self.sender.wake)
         await self.digests.rebuild()
         self.retention = RetentionJob(self.app, self.services, self.sender.wake)
         self.retention.schedule()
         await self._publish_commands()
+        await matcher
         self._fatal = asyncio.get_running_loop().create_future()
         assert self.lease is not None
         for name, job in (
@@ -208,13 +211,15 @@ class BotRuntime:
         Easy German, which Telegram cannot name, is chosen in the bot and gets the German menu)."""
         assert self.app is not None and self.services is not None
         catalogs = self.services.catalogs
-        for code, telegram_code in command_menus(catalogs):
+        bot = self.app.bot
+
+        async def publish(code: str | None, telegram_code: str | None) -> None:
             try:
-                await self.app.bot.set_my_commands(
-                    youth_commands(catalogs.translator(code)), language_code=telegram_code
-                )
+                await bot.set_my_commands(youth_commands(catalogs.translator(code)), language_code=telegram_code)
             except TelegramError as exc:
                 log.warning("could not publish the command menu: %s", exc.message)
+
+        await asyncio.gather(*(publish(code, telegram_code) for code, telegram_code in command_menus(catalogs)))
 
     async def wait(self) -> BaseException | None:
         """Until a fatal error (returned) or cancellation."""
