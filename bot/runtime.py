@@ -85,9 +85,6 @@ class BotRuntime:
         self.app = build_application(settings, settings.telegram_bot_token.get_secret_value())
         await self.app.initialize()
         await self.app.start()
-        # The crisis terms are compiled now, not while the first young person waits: on a thread, while the jobs
-        # are rebuilt from the database and the command menus go to Telegram (which mostly wait).
-        matcher = asyncio.create_task(asyncio.to_thread(crisis.default_matcher))
         self.sender = Sender(self.app, self.services)
         self.reminders = ReminderScheduler(self.app, self.services, self.sender.wake)
         self.intake = Intake(self.app, self.services, after_commit=self._after_commit)
@@ -98,8 +95,10 @@ class BotRuntime:
         await self.digests.rebuild()
         self.retention = RetentionJob(self.app, self.services, self.sender.wake)
         self.retention.schedule()
+        # Compiled now, not while the first young person waits. (Not on a thread beside the rebuilds: holding the
+        # GIL, it slowed every trip to the database thread and the start took longer, benchmarks/.)
+        crisis.default_matcher()
         await self._publish_commands()
-        await matcher
         self._fatal = asyncio.get_running_loop().create_future()
         assert self.lease is not None
         for name, job in (
