@@ -168,7 +168,7 @@ class Intake:
             async with self._services.sessions() as session, session.begin():
                 committed = await self._handle(session, row, update)
         except Exception as exc:  # a handler or the database failed: rolled back, counted, maybe set aside
-            committed = None
+            committed = None  # (also when only the commit failed: its reminders must not be scheduled)
             await self._record_failure(update, exc)
         self._after_commit(committed)
 
