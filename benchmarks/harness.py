@@ -183,7 +183,9 @@ async def start_bot(env: dict[str, str], log: Path) -> Process:
     if "dir" in PROFILE:
         report = PROFILE["dir"] / f"{log.stem}-{time.strftime('%H%M%S')}"
         report.parent.mkdir(parents=True, exist_ok=True)
-        if os.environ.get("BENCH_PYSPY"):  # CPU samples of every thread (the database's too), as collapsed stacks
+        if os.environ.get("BENCH_PYSPY"):
+            # CPU samples of every thread (the database's too), as collapsed stacks. The process measured for CPU
+            # and memory is then py-spy itself: a run with this is for the profile, not for the figures.
             spy = str(Path(sys.executable).with_name("py-spy"))
             args = ["record", "--threads", "--rate", "200", "--format", "raw", "-o", f"{report}.txt", "--"]
             return await spawn_program([spy, *args, sys.executable, "-m", "bot", "run"], env, log)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
@@ -144,18 +145,16 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             return False
 
     def commit(self) -> None:
-        if not self._in_transaction():
-            return
-        try:
-            super().commit()
-        finally:
-            self._end_turn()
+        self._end_transaction(super().commit)
 
     def rollback(self) -> None:
+        self._end_transaction(super().rollback)
+
+    def _end_transaction(self, end: Callable[[], None]) -> None:
         if not self._in_transaction():
             return
         try:
-            super().rollback()
+            end()
         finally:
             self._end_turn()
 
