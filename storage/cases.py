@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.base import utcnow
+from storage.base import table_of, utcnow
 from storage.models import Case, CaseMessage, Contact, StaffMember
 
 
@@ -208,17 +208,15 @@ async def youth_copy_of(session: AsyncSession, case_id: int, staff_message_id: i
     return int(found) if found is not None else None
 
 
-async def map_sent(
-    session: AsyncSession, case_message_ids: Sequence[int], *, staff: int | None, youth: int | None
-) -> None:
-    """Record where a relayed message landed, once the sender knows."""
-    values: dict[str, int] = {}
-    if staff is not None:
-        values["staff_message_id"] = staff
-    if youth is not None:
-        values["youth_message_id"] = youth
-    if values and case_message_ids:
-        await session.execute(update(CaseMessage).where(CaseMessage.id.in_(case_message_ids)).values(**values))
+async def map_sent(session: AsyncSession, landed: Sequence[tuple[int, int | None, int | None]]) -> None:
+    """Record where relayed messages landed, once the sender knows: (case message, its message in the staff
+    topic, its message in the young person's chat), None where it did not go."""
+    table = table_of(CaseMessage)
+    for column, place in (("staff_message_id", 1), ("youth_message_id", 2)):
+        values = [{"row": item[0], "landed": item[place]} for item in landed if item[place] is not None]
+        if values:
+            statement = update(table).where(table.c.id == bindparam("row")).values({column: bindparam("landed")})
+            await session.execute(statement, values)
 
 
 async def staff_message_recorded(session: AsyncSession, case_id: int, staff_message_id: int) -> bool:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.base import utcnow
+from storage.base import table_of, utcnow
 from storage.models import OutboxMessage
 
 
@@ -76,6 +78,14 @@ async def due(
     backlog for one chat (the staff group waiting for its budget) never hides the messages for other chats. In the
     `per_case_lanes` (the staff group) the cap is per case, so one young person's backlog never hides another's.
     """
+    result = await session.execute(_due_statement(limit, per_lane, per_case_lanes), {"now": utcnow()})
+    return [_row(r) for r in result.scalars()]
+
+
+@functools.cache
+def _due_statement(limit: int, per_lane: int, per_case_lanes: tuple[str, ...]) -> Select[tuple[OutboxMessage]]:
+    """Built once for each shape: the sender asks it after every message, and SQLAlchemy works out the cache key
+    of a statement object once (for this one, with its window, that took longer than running it)."""
     order = (OutboxMessage.priority, OutboxMessage.id)
     partition: list[Any] = [OutboxMessage.lane]
     if per_case_lanes:
@@ -85,17 +95,16 @@ async def due(
             OutboxMessage.id.label("id"),
             func.row_number().over(partition_by=partition, order_by=order).label("place"),
         )
-        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
+        .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= bindparam("now"))
         .subquery()
     )
-    result = await session.execute(
+    return (
         select(OutboxMessage)
         .join(ranked, ranked.c.id == OutboxMessage.id)
         .where(ranked.c.place <= per_lane)
         .order_by(*order)
         .limit(limit)
     )
-    return [_row(r) for r in result.scalars()]
 
 
 def _row(r: OutboxMessage) -> OutboxRow:
@@ -131,13 +140,16 @@ async def earlier_pending_in_lane(session: AsyncSession, lane: str, before_id: i
     return found is not None
 
 
-async def mark_sent(session: AsyncSession, row_id: int) -> None:
-    """Sent; the payload (texts, chat id) is not kept."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status="sent", sent_at=utcnow(), payload_enc=b"", user_key=None, attempts=OutboxMessage.attempts + 1)
-    )
+async def mark_sent(session: AsyncSession, row_ids: Sequence[int]) -> None:
+    """Sent; the payload (texts, chat id) is not kept. On the table itself: the sender loads no ORM objects of these
+    rows that the statement would have to keep in step."""
+    if row_ids:
+        table = table_of(OutboxMessage)
+        await session.execute(
+            update(table)
+            .where(table.c.id.in_(row_ids))
+            .values(status="sent", sent_at=utcnow(), payload_enc=b"", user_key=None, attempts=table.c.attempts + 1)
+        )
 
 
 async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:

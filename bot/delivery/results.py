@@ -38,8 +38,8 @@ class Recorder:
         self._topics.pop(case_id, None)
 
     async def sent(self, row: outbox.OutboxRow, result: Any) -> None:
-        async with self._services.sessions() as session, session.begin():
-            await outbox.mark_sent(session, row.id)
+        async with self._services.loops() as session, session.begin():
+            await outbox.mark_sent(session, [row.id])
             message_id = result.get("message_id") if isinstance(result, dict) else None
             if row.kind == "topic" and row.case_id is not None and isinstance(result, dict):
                 self._topics[row.case_id] = int(result["message_thread_id"])
@@ -55,18 +55,18 @@ class Recorder:
                     delivered = [row.case_message_id]  # combining makes a sendMessage: a copy is one message
                 else:
                     delivered = await outbox.merged_case_messages(session, row.id)
-                await cases.map_sent(session, delivered, staff=message_id, youth=None)
+                await cases.map_sent(session, [(case_message, message_id, None) for case_message in delivered])
             elif row.kind == "relay_out" and message_id is not None and row.case_message_id is not None:
-                await cases.map_sent(session, [row.case_message_id], staff=None, youth=message_id)
+                await cases.map_sent(session, [(row.case_message_id, None, message_id)])
             if row.announcement_id is not None:  # a bus announcement: its progress, now and then
                 await self._progress.settled(session, row.announcement_id)
 
     async def retry_later(self, row: outbox.OutboxRow, seconds: float, reason: str) -> None:
-        async with self._services.sessions() as session, session.begin():
+        async with self._services.loops() as session, session.begin():
             await outbox.retry_later(session, row.id, seconds, reason)
 
     async def refused(self, row: outbox.OutboxRow, description: str) -> None:
-        async with self._services.sessions() as session, session.begin():
+        async with self._services.loops() as session, session.begin():
             if row.kind == "topic" and row.case_id is not None:
                 # Tried again and again (an admin can give the bot its rights back); the case's messages wait for
                 # their topic meanwhile, and the team is told once.
@@ -87,7 +87,7 @@ class Recorder:
             log.error("Telegram refuses messages to the staff group: is the bot still a member and admin there?")
             await self.retry_later(row, 60.0, "403")
             return
-        async with self._services.sessions() as session, session.begin():
+        async with self._services.loops() as session, session.begin():
             await outbox.mark_failed(session, row.id, "403")
             if row.contact_id is None:
                 return
