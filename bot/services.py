@@ -23,12 +23,15 @@ class Services:
     # Sessions that only read, one statement at a time (the loops' "anything to do?"): on SQLite without a
     # transaction or a turn at the write lock (storage.engine.read_session_factory); elsewhere like `sessions`.
     reads: async_sessionmaker[AsyncSession]
+    # The sessions of the poll, process and send loops: short statements, on SQLite run on the event loop's thread
+    # (storage.engine.loop_session_factory); elsewhere like `sessions`.
+    loops: async_sessionmaker[AsyncSession]
 
 
 def build_services(settings: Settings, secret_key: str, clock: Clock | None = None) -> Services:
     """The services for a settings object: used by the running bot and by command-line actions."""
     from bot.clock import SystemClock
-    from storage.engine import create_engine, read_session_factory, session_factory
+    from storage.engine import create_engine, loop_session_factory, read_session_factory, session_factory
 
     engine = create_engine(settings.effective_database_url)
     return Services(
@@ -39,4 +42,5 @@ def build_services(settings: Settings, secret_key: str, clock: Clock | None = No
         sessions=session_factory(engine),
         clock=clock or SystemClock(),
         reads=read_session_factory(engine),
+        loops=loop_session_factory(engine),
     )

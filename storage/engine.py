@@ -33,7 +33,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Every session and connection ends its transaction itself (commit, or rollback on close): the pool's own
     # rollback when a connection comes back would be one more trip to the database thread for nothing.
     kwargs.setdefault("pool_reset_on_return", None)
-    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT}, **kwargs)
+    # check_same_thread: the loops' sessions use a connection on the event loop's thread, never while its own
+    # thread is using it (a connection serves one statement at a time).
+    connect_args = {"timeout": BUSY_TIMEOUT, "check_same_thread": False}
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -47,9 +50,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(READS_ONLY):
-            return  # each statement is its own transaction (read_session_factory)
-        conn.connection.dbapi_connection.begin_immediate()  # after the other transactions of this process
+        options = conn.get_execution_options()
+        dbapi_connection = conn.connection.dbapi_connection
+        if not options.get(READS_ONLY):  # (else each statement is its own transaction: read_session_factory)
+            dbapi_connection.begin_immediate()  # after the other transactions of this process
+        # Set anew at each start, so a connection a loop's session used goes back to the thread for the next user.
+        dbapi_connection.inline = bool(options.get(INLINE))  # storage.sqlite_driver: why
 
     return engine
 
@@ -59,6 +65,14 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 READS_ONLY = "anlaufstelle_reads_only"
+INLINE = "anlaufstelle_inline"
+
+
+def loop_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions of the poll, process and send loops: on SQLite their statements run on the event loop's thread
+    instead of a trip to the database thread each (storage.sqlite_driver), which halves their cost. For short
+    statements only: a session that may run a long one (a purge, a report) belongs to `session_factory`."""
+    return async_sessionmaker(engine.execution_options(**{INLINE: True}), expire_on_commit=False)
 
 
 def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -67,8 +81,9 @@ def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     On SQLite such a session starts no transaction: the statement is its own (in WAL mode a read never waits for a
     writer), and it neither takes a turn at the write lock nor costs a BEGIN and a ROLLBACK. A session from here
     must not write, and reads of several statements that must agree with each other belong in `session_factory`'s
-    sessions. On PostgreSQL these are ordinary sessions.
+    sessions. Like `loop_session_factory`'s, its statements run on the event loop's thread. On PostgreSQL these are
+    ordinary sessions.
     """
     if engine.dialect.name != "sqlite":
         return session_factory(engine)
-    return async_sessionmaker(engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False)
+    return async_sessionmaker(engine.execution_options(**{READS_ONLY: True, INLINE: True}), expire_on_commit=False)

@@ -114,7 +114,7 @@ class Intake:
     async def _store(self, raw: list[dict[str, Any]]) -> int:
         keyring = self._services.keyring
         rows = [(int(u["update_id"]), keyring.encrypt(json.dumps(u).encode())) for u in raw]
-        async with self._services.sessions() as session, session.begin():
+        async with self._services.loops() as session, session.begin():
             await inbox.store(session, rows)
         # Committed: only now may the next getUpdates acknowledge them.
         return max(uid for uid, _ in rows) + 1
@@ -147,7 +147,7 @@ class Intake:
         they are then handled one at a time, so that a bad update costs only itself."""
         handled: list[UnitOfWork] = []
         try:
-            async with self._services.sessions() as session, session.begin():
+            async with self._services.loops() as session, session.begin():
                 for row in rows:
                     uow = await self._handle(session, row, self._decode(row))
                     if uow is not None:
@@ -165,7 +165,7 @@ class Intake:
         update = self._decode(row)
         committed: UnitOfWork | None = None
         try:
-            async with self._services.sessions() as session, session.begin():
+            async with self._services.loops() as session, session.begin():
                 committed = await self._handle(session, row, update)
         except Exception as exc:  # a handler or the database failed: rolled back, counted, maybe set aside
             committed = None  # (also when only the commit failed: its reminders must not be scheduled)
@@ -193,7 +193,7 @@ class Intake:
     async def _record_failure(self, update: Update, exc: Exception) -> None:
         error = str(exc) if isinstance(exc, HandlerFailed) else type(exc).__name__
         log.error("update %s failed: %s", update.update_id, error, exc_info=exc.__cause__ or exc)
-        async with self._services.sessions() as session, session.begin():
+        async with self._services.loops() as session, session.begin():
             set_aside = await inbox.record_failure(session, update.update_id, error)
             if set_aside:
                 await self._apologise(session, update)

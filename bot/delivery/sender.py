@@ -184,7 +184,7 @@ class Sender:
     async def _combine_staff_backlog(self) -> None:
         """The group's budget is used up: merge each case's waiting texts into as few messages as fit."""
         keyring = self._services.keyring
-        async with self._services.sessions() as session, session.begin():
+        async with self._services.loops() as session, session.begin():
             pending = await outbox.pending_in_lane(session, STAFF_LANE)
             rows = [(row, json.loads(keyring.decrypt(row.payload_enc)) if row.case_id else {}) for row in pending]
             for run in combinable_runs(rows):

@@ -4,16 +4,18 @@ process taking turns at the write lock on an asyncio lock (SQLite-only; PostgreS
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_driver
 from storage.base import utcnow
-from storage.engine import create_engine, read_session_factory, session_factory
+from storage.engine import create_engine, loop_session_factory, read_session_factory, session_factory
 from storage.models import InboxUpdate
 
 GUARD = 30.0  # seconds: only against a hang, never a measure of speed
@@ -100,3 +102,27 @@ async def test_waiting_longer_than_the_busy_timeout_fails_as_sqlite_would(databa
             await after.execute(insert(InboxUpdate).values(row(3)))
     finally:
         await engine.dispose()
+
+
+async def test_the_loops_sessions_run_their_statements_on_the_event_loops_thread(engine: AsyncEngine) -> None:
+    """The poll, process and send loops' statements skip the trip to the database thread; everything else (a purge,
+    a report) still makes it, also on a connection that a loop's session used just before."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _thread_function(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_of_statement", 0, threading.get_ident)
+
+    here = threading.get_ident()
+    asking = select(func.thread_of_statement())
+    for n in range(2):  # the pool hands the same connection to all of them in turn
+        async with loop_session_factory(engine)() as session, session.begin():
+            assert await session.scalar(asking) == here
+            await session.execute(insert(InboxUpdate).values(row(1 + n)))
+        async with read_session_factory(engine)() as session:
+            assert await session.scalar(asking) == here
+        async with session_factory(engine)() as session, session.begin():
+            assert await session.scalar(asking) != here
+        async with engine.connect() as connection:
+            assert await connection.scalar(asking) != here
+    async with session_factory(engine)() as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 2  # committed inline
