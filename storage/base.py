@@ -29,6 +29,11 @@ def table_of(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+# Statements on the hot path (every relayed message runs them) are built once, at import, with their values as
+# bind parameters: SQLAlchemy then finds their compiled form without building the statement and working out its
+# cache key again, which cost three to five times what SQLite took to run them.
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes in and out; SQLite stores them naive, PostgreSQL as timestamptz."""
 

@@ -61,8 +61,18 @@ async def get(session: AsyncSession, case_id: int) -> CaseDTO | None:
     return _dto(row) if row else None
 
 
+# Built once (storage.base).
+_OPEN_FOR_CONTACT = select(Case).where(Case.contact_id == bindparam("contact"), Case.status == "open")
+_MESSAGES = table_of(CaseMessage)
+_NEW_MESSAGE = _MESSAGES.insert()
+_LANDED = {
+    column: update(_MESSAGES).where(_MESSAGES.c.id == bindparam("row")).values({column: bindparam("landed")})
+    for column in ("staff_message_id", "youth_message_id")
+}
+
+
 async def open_for_contact(session: AsyncSession, contact_id: int) -> CaseDTO | None:
-    row = await session.scalar(select(Case).where(Case.contact_id == contact_id, Case.status == "open"))
+    row = await session.scalar(_OPEN_FOR_CONTACT, {"contact": contact_id})
     return _dto(row) if row else None
 
 
@@ -172,19 +182,19 @@ async def record_message(
     text_enc: bytes | None = None,
     created_at: datetime | None = None,  # the bot's clock (the morning digest counts by it); default: now
 ) -> int:
-    row = CaseMessage(
-        case_id=case_id,
-        direction=direction,
-        kind=kind,
-        youth_message_id=youth_message_id,
-        staff_message_id=staff_message_id,
-        staff_id=staff_id,
-        text_enc=text_enc,
-        created_at=created_at or utcnow(),
-    )
-    session.add(row)
-    await session.flush()
-    return row.id
+    """Its id. An INSERT on the table: nothing of it is loaded as an ORM object."""
+    values = {
+        "case_id": case_id,
+        "direction": direction,
+        "kind": kind,
+        "youth_message_id": youth_message_id,
+        "staff_message_id": staff_message_id,
+        "staff_id": staff_id,
+        "text_enc": text_enc,
+        "created_at": created_at or utcnow(),
+    }
+    result = await session.execute(_NEW_MESSAGE, values)
+    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
 
 
 async def staff_copy_of(session: AsyncSession, case_id: int, youth_message_id: int) -> int | None:
@@ -211,12 +221,10 @@ async def youth_copy_of(session: AsyncSession, case_id: int, staff_message_id: i
 async def map_sent(session: AsyncSession, landed: Sequence[tuple[int, int | None, int | None]]) -> None:
     """Record where relayed messages landed, once the sender knows: (case message, its message in the staff
     topic, its message in the young person's chat), None where it did not go."""
-    table = table_of(CaseMessage)
     for column, place in (("staff_message_id", 1), ("youth_message_id", 2)):
         values = [{"row": item[0], "landed": item[place]} for item in landed if item[place] is not None]
         if values:
-            statement = update(table).where(table.c.id == bindparam("row")).values({column: bindparam("landed")})
-            await session.execute(statement, values)
+            await session.execute(_LANDED[column], values)
 
 
 async def staff_message_recorded(session: AsyncSession, case_id: int, staff_message_id: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.appointments import free_place
@@ -57,8 +57,11 @@ def _dto(row: Contact) -> ContactDTO:
     )
 
 
+_BY_USER_KEY = select(Contact).where(Contact.user_key == bindparam("user_key"))  # prebuilt: storage.base
+
+
 async def find_by_user_key(session: AsyncSession, user_key: str) -> ContactDTO | None:
-    row = await session.scalar(select(Contact).where(Contact.user_key == user_key))
+    row = await session.scalar(_BY_USER_KEY, {"user_key": user_key})
     return _dto(row) if row else None
 
 

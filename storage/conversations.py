@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import utcnow
@@ -20,8 +20,11 @@ class ConversationDTO:
     draft: dict[str, Any] = field(default_factory=dict)
 
 
+_BY_USER_KEY = select(ConversationState).where(ConversationState.user_key == bindparam("user_key"))  # storage.base
+
+
 async def load(session: AsyncSession, user_key: str) -> ConversationDTO | None:
-    row = await session.scalar(select(ConversationState).where(ConversationState.user_key == user_key))
+    row = await session.scalar(_BY_USER_KEY, {"user_key": user_key})
     if row is None:
         return None
     return ConversationDTO(name=row.name, state=row.state, draft=json.loads(row.draft))

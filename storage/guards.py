@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import table_of
 from storage.models import ContactGuard
 
 
@@ -25,13 +26,23 @@ class GuardDTO:
         return self.blocked_at is not None
 
 
-def _dto(row: ContactGuard) -> GuardDTO:
-    return GuardDTO(row.contact_id, row.tokens, row.checked_at, row.told, row.blocked_at, row.block_told)
+# The flood bucket is read and written on the table, with statements built once (storage.base): every message
+# to the team passes here. Whatever changes a guard through the ORM (block, unblock) flushes at once, so these
+# reads see it; the ORM objects it loads are never used for the bucket's columns.
+_GUARDS = table_of(ContactGuard)
+_GET = select(_GUARDS).where(_GUARDS.c.contact_id == bindparam("contact"))
+_SAVE_BUCKET = (
+    update(_GUARDS)
+    .where(_GUARDS.c.contact_id == bindparam("contact"))
+    .values(tokens=bindparam("tokens"), checked_at=bindparam("at"), told=bindparam("told"))
+)
 
 
 async def get(session: AsyncSession, contact_id: int) -> GuardDTO | None:
-    row = await session.get(ContactGuard, contact_id, populate_existing=True)
-    return _dto(row) if row else None
+    row = (await session.execute(_GET, {"contact": contact_id})).first()
+    if row is None:
+        return None
+    return GuardDTO(row.contact_id, row.tokens, row.checked_at, row.told, row.blocked_at, row.block_told)
 
 
 async def _row(session: AsyncSession, contact_id: int, now: datetime, full: float) -> ContactGuard:
@@ -47,8 +58,7 @@ async def save_bucket(
 ) -> None:
     """`exists`: the caller has just read the row (one UPDATE then, without reading it again)."""
     if exists:
-        values = {"tokens": tokens, "checked_at": at, "told": told}
-        await session.execute(update(ContactGuard).where(ContactGuard.contact_id == contact_id).values(values))
+        await session.execute(_SAVE_BUCKET, {"contact": contact_id, "tokens": tokens, "at": at, "told": told})
         return
     row = await _row(session, contact_id, at, tokens)
     row.tokens, row.checked_at, row.told = tokens, at, told

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.base import utcnow
+from storage.base import table_of, utcnow
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import InboxUpdate
 
@@ -72,15 +72,19 @@ async def record_failure(session: AsyncSession, update_id: int, error: str) -> b
     return False
 
 
+_UPDATES = table_of(InboxUpdate)
+_CLAIM = (  # built once (storage.base); on the table: the processor loads no inbox rows as ORM objects
+    update(_UPDATES)
+    .where(_UPDATES.c.update_id == bindparam("update"), _UPDATES.c.status == "pending")
+    .values(status="done", payload_enc=None, processed_at=bindparam("now"))
+)
+
+
 async def claim(session: AsyncSession, update_id: int) -> bool:
     """Mark a pending update done as the first step of the transaction that handles it (a failure rolls this back
     with the rest): one statement instead of a read before and a write after. False when it is not pending any
     more: its sender deleted their data meanwhile (bot.erasure), and it is not handled."""
-    result = await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.status == "pending")
-        .values(status="done", payload_enc=None, processed_at=utcnow())
-    )
+    result = await session.execute(_CLAIM, {"update": update_id, "now": utcnow()})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

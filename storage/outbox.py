@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,28 +44,34 @@ class NewOutboxRow:
     not_before: datetime | None = None  # held back until then (None: at once)
 
 
+_OUTBOX = table_of(OutboxMessage)
+_ADD = _OUTBOX.insert()  # built once (storage.base); on the table: nothing of it is loaded as ORM objects
+
+
 async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
+    if not rows:
+        return
     now = utcnow()
-    for row in rows:
-        session.add(
-            OutboxMessage(
-                priority=row.priority,
-                lane=row.lane,
-                method=row.method,
-                payload_enc=row.payload_enc,
-                contact_id=row.contact_id,
-                user_key=row.user_key,
-                case_id=row.case_id,
-                case_message_id=row.case_message_id,
-                kind=row.kind,
-                announcement_id=row.announcement_id,
-                status="pending",
-                attempts=0,
-                not_before=row.not_before or now,
-                created_at=now,
-            )
-        )
-    await session.flush()
+    values = [
+        {
+            "priority": row.priority,
+            "lane": row.lane,
+            "method": row.method,
+            "payload_enc": row.payload_enc,
+            "contact_id": row.contact_id,
+            "user_key": row.user_key,
+            "case_id": row.case_id,
+            "case_message_id": row.case_message_id,
+            "kind": row.kind,
+            "announcement_id": row.announcement_id,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": row.not_before or now,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    await session.execute(_ADD, values)
 
 
 async def due(
@@ -140,16 +145,16 @@ async def earlier_pending_in_lane(session: AsyncSession, lane: str, before_id: i
     return found is not None
 
 
-async def mark_sent(session: AsyncSession, row_ids: Sequence[int]) -> None:
-    """Sent; the payload (texts, chat id) is not kept. On the table itself: the sender loads no ORM objects of these
-    rows that the statement would have to keep in step."""
-    if row_ids:
-        table = table_of(OutboxMessage)
-        await session.execute(
-            update(table)
-            .where(table.c.id.in_(row_ids))
-            .values(status="sent", sent_at=utcnow(), payload_enc=b"", user_key=None, attempts=table.c.attempts + 1)
-        )
+_MARK_SENT = (  # built once (storage.base); on the table: the sender loads no ORM objects it would have to change
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row"))
+    .values(status="sent", sent_at=bindparam("now"), payload_enc=b"", user_key=None, attempts=_OUTBOX.c.attempts + 1)
+)
+
+
+async def mark_sent(session: AsyncSession, row_id: int) -> None:
+    """Sent; the payload (texts, chat id) is not kept."""
+    await session.execute(_MARK_SENT, {"row": row_id, "now": utcnow()})
 
 
 async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import StaffMember
@@ -29,8 +29,11 @@ def _dto(row: StaffMember) -> StaffDTO:
     return StaffDTO(row.id, row.telegram_user_id, row.display_name, row.role, row.active)
 
 
+_BY_TELEGRAM_ID = select(StaffMember).where(StaffMember.telegram_user_id == bindparam("user"))  # storage.base
+
+
 async def by_telegram_id(session: AsyncSession, telegram_user_id: int) -> StaffDTO | None:
-    row = await session.scalar(select(StaffMember).where(StaffMember.telegram_user_id == telegram_user_id))
+    row = await session.scalar(_BY_TELEGRAM_ID, {"user": telegram_user_id})
     return _dto(row) if row and row.active else None
 
 

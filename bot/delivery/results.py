@@ -39,7 +39,7 @@ class Recorder:
 
     async def sent(self, row: outbox.OutboxRow, result: Any) -> None:
         async with self._services.loops() as session, session.begin():
-            await outbox.mark_sent(session, [row.id])
+            await outbox.mark_sent(session, row.id)
             message_id = result.get("message_id") if isinstance(result, dict) else None
             if row.kind == "topic" and row.case_id is not None and isinstance(result, dict):
                 self._topics[row.case_id] = int(result["message_thread_id"])
