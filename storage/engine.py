@@ -52,10 +52,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     def _on_begin(conn: Any) -> None:
         options = conn.get_execution_options()
         dbapi_connection = conn.connection.dbapi_connection
+        inline = bool(options.get(INLINE))  # storage.sqlite_driver: why
         if not options.get(READS_ONLY):  # (else each statement is its own transaction: read_session_factory)
-            dbapi_connection.begin_immediate()  # after the other transactions of this process
+            dbapi_connection.begin_immediate(inline)  # after the other transactions of this process
         # Set anew at each start, so a connection a loop's session used goes back to the thread for the next user.
-        dbapi_connection.inline = bool(options.get(INLINE))  # storage.sqlite_driver: why
+        dbapi_connection.inline = inline
 
     return engine
 

@@ -14,9 +14,11 @@ on the moment the previous one ends. Other processes (the command-line tools) st
 No trip at all for the loops' statements. Even one trip costs more CPU than SQLAlchemy's own work for a short
 statement (about 0.5 ms of CPU per statement against 0.25 ms). The sessions of the poll, process and send loops
 (storage.engine.INLINE) run their statements on the event loop's own thread, as a synchronous driver would:
-short statements on indexed rows, each far shorter than the trip. Their BEGIN IMMEDIATE still goes to the
-database thread, since it may wait for another process's write lock; everything else (the scheduled jobs, the
-command-line tools) runs there too, so a long statement never holds up the loop.
+short statements on indexed rows, each far shorter than the trip. Their BEGIN IMMEDIATE is tried there too,
+with SQLite told not to wait: when another process holds the write lock, SQLite answers "busy" at once and the
+BEGIN goes to the database thread, where it waits as long as the busy timeout allows without holding up the
+loop. Everything else (the scheduled jobs, the command-line tools) runs on the database thread, so a long
+statement never holds up the loop either.
 
 Everything else — the dialect, the pool, the transactions — is SQLAlchemy's own.
 
@@ -115,30 +117,50 @@ class WriteTurns:
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_turn", "inline")
+    __slots__ = ("_busy_timeout", "_turn", "inline")
 
     def __init__(self, dbapi: OneTripDBAPI, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._turn: asyncio.Lock | None = None  # held from BEGIN IMMEDIATE to COMMIT or ROLLBACK
         self.inline = False  # statements on the event loop's thread (set for each transaction by storage.engine)
+        self._busy_timeout: int | None = None  # milliseconds, once read
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return AsyncAdapt_aiosqlite_ss_cursor(self) if server_side else OneTripCursor(self)
 
-    def begin_immediate(self) -> None:
-        """Wait for this process's turn, then take SQLite's write lock. Fails as SQLAlchemy's own BEGIN would
-        (sqlalchemy.exc.OperationalError "database is locked") when the wait is longer than the busy timeout."""
-        self.inline = False  # (may wait for another process: on the database thread)
+    def begin_immediate(self, inline: bool = False) -> None:
+        """Wait for this process's turn, then take SQLite's write lock; `inline`: on the event loop's thread when
+        the lock is free at once. Fails as SQLAlchemy's own BEGIN would (sqlalchemy.exc.OperationalError
+        "database is locked") when the wait is longer than the busy timeout."""
+        self.inline = False  # (a wait for another process belongs on the database thread)
         try:
+            turns: WriteTurns = self.dbapi.turns
             if self._turn is None:
-                turns: WriteTurns = self.dbapi.turns
                 self._turn = self.await_(turns.take())
-            self.cursor().execute(BEGIN)
+            if not (inline and self._begin_without_waiting()):
+                self.cursor().execute(BEGIN)
         except BaseException as error:
             self._end_turn()
             if isinstance(error, sqlite3.Error):
                 raise DBAPIError.instance(BEGIN, None, error, sqlite3.Error) from error
             raise
+
+    def _begin_without_waiting(self) -> bool:
+        """BEGIN IMMEDIATE here, on the event loop's thread, if no other process holds the write lock; False when
+        one does (SQLite, with a busy timeout of 0, says so at once instead of waiting)."""
+        connection: sqlite3.Connection = self._connection._conn
+        if self._busy_timeout is None:  # the connection's own, given back afterwards
+            self._busy_timeout = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            connection.execute(BEGIN)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+                return False
+            raise
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={self._busy_timeout}")
+        return True
 
     def _end_turn(self) -> None:
         turn, self._turn = self._turn, None

@@ -4,18 +4,20 @@ process taking turns at the write lock on an asyncio lock (SQLite-only; PostgreS
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_driver
 from storage.base import utcnow
-from storage.engine import create_engine, loop_session_factory, read_session_factory, session_factory
+from storage.engine import BUSY_TIMEOUT, create_engine, loop_session_factory, read_session_factory, session_factory
 from storage.models import InboxUpdate
 
 GUARD = 30.0  # seconds: only against a hang, never a measure of speed
@@ -108,9 +110,14 @@ async def test_the_loops_sessions_run_their_statements_on_the_event_loops_thread
     """The poll, process and send loops' statements skip the trip to the database thread; everything else (a purge,
     a report) still makes it, also on a connection that a loop's session used just before."""
 
+    begins: list[int] = []  # the threads that ran a BEGIN IMMEDIATE
+
     @event.listens_for(engine.sync_engine, "connect")
     def _thread_function(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.create_function("thread_of_statement", 0, threading.get_ident)
+        dbapi_connection.driver_connection._conn.set_trace_callback(
+            lambda sql: begins.append(threading.get_ident()) if sql == sqlite_driver.BEGIN else None
+        )
 
     here = threading.get_ident()
     asking = select(func.thread_of_statement())
@@ -118,11 +125,55 @@ async def test_the_loops_sessions_run_their_statements_on_the_event_loops_thread
         async with loop_session_factory(engine)() as session, session.begin():
             assert await session.scalar(asking) == here
             await session.execute(insert(InboxUpdate).values(row(1 + n)))
+        assert begins.pop() == here  # nobody else held the write lock: no need to wait for it on another thread
         async with read_session_factory(engine)() as session:
             assert await session.scalar(asking) == here
         async with session_factory(engine)() as session, session.begin():
             assert await session.scalar(asking) != here
+        assert begins.pop() != here
         async with engine.connect() as connection:
             assert await connection.scalar(asking) != here
     async with session_factory(engine)() as session:
         assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 2  # committed inline
+
+
+async def test_a_loops_transaction_waits_for_another_process_off_the_event_loop(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """Another process (here: another connection) holds SQLite's write lock. A loop's BEGIN IMMEDIATE must not wait
+    for it on the event loop's thread, in SQLite's busy handler: the loop would stand still for up to the busy
+    timeout. So SQLite is told not to wait there, and the wait happens on the database thread."""
+    here = threading.get_ident()
+    waits: dict[int, int] = {}  # per thread: the busy timeout in force, as the driver last set it
+    loop_begins: list[int] = []  # the busy timeout in force at each BEGIN IMMEDIATE on the event loop's thread
+
+    def traced(sql: str) -> None:
+        if sql.startswith("PRAGMA busy_timeout="):
+            waits[threading.get_ident()] = int(sql.partition("=")[2])
+        elif sql == sqlite_driver.BEGIN and threading.get_ident() == here:
+            loop_begins.append(waits.get(here, -1))
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection._conn.set_trace_callback(traced)
+
+    other = sqlite3.connect(str(make_url(database_url).database), isolation_level=None, check_same_thread=False)
+    try:
+        other.execute(sqlite_driver.BEGIN)
+
+        async def write() -> None:
+            async with loop_session_factory(engine)() as session, session.begin():
+                await session.execute(insert(InboxUpdate).values(row(1)))
+
+        writing = asyncio.create_task(write())
+        for _ in range(20):  # the loop keeps turning while the transaction waits
+            await asyncio.sleep(0.01)
+        assert not writing.done()
+        assert loop_begins == [0]  # tried here without waiting; the wait is on the database thread
+        other.execute("ROLLBACK")
+        await asyncio.wait_for(writing, GUARD)
+    finally:
+        other.close()
+    async with loop_session_factory(engine)() as session, session.begin():
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 1
+        assert await session.scalar(text("PRAGMA busy_timeout")) == int(BUSY_TIMEOUT * 1000)  # given back
