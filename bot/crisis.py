@@ -145,6 +145,7 @@ class CrisisMatcher:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self._words: dict[tuple[str, bool, bool], int] = {}  # (word, is_prefix, fuzzy) -> id
+        self._ids_by_alt: dict[str, int] = {}  # a word as written in the terms -> its id
         self._groups: dict[str, list[str]] = {
             str(k): [str(w) for w in v] for k, v in (data.get("groups") or {}).items()
         }
@@ -191,13 +192,17 @@ class CrisisMatcher:
         return alternatives
 
     def _word_id(self, alt: str, phrase: str) -> int:
+        known = self._ids_by_alt.get(alt)  # the groups' words come again in many phrases
+        if known is not None:
+            return known
         exact, prefix = alt.startswith("="), alt.endswith("*")
         words = tokens(alt.strip("=*"))
         if len(words) != 1 or (prefix and len(words[0]) < 3):
             raise ValueError(f"crisis terms: {alt!r} in {phrase!r} is not one word (or a stem of 3+ letters)")
         arabic = any("\u0600" <= c <= "\u06ff" for c in words[0])  # short vowels unwritten: words lie closer
         key = (words[0], prefix, not exact and len(words[0]) >= FUZZY_MIN + arabic)
-        return self._words.setdefault(key, len(self._words))
+        self._ids_by_alt[alt] = self._words.setdefault(key, len(self._words))
+        return self._ids_by_alt[alt]
 
     def _index(self) -> None:
         self._exact: dict[str, set[int]] = {}
