@@ -40,7 +40,10 @@ async def next_offset(session: AsyncSession) -> int | None:
     return None if highest is None else int(highest) + 1
 
 
-async def pending(session: AsyncSession, limit: int = 100) -> list[PendingUpdate]:
+PENDING_AT_ONCE = 100  # updates read for handling at a time
+
+
+async def pending(session: AsyncSession, limit: int = PENDING_AT_ONCE) -> list[PendingUpdate]:
     rows = await session.execute(
         select(InboxUpdate.update_id, InboxUpdate.payload_enc, InboxUpdate.attempts)
         .where(InboxUpdate.status == "pending")

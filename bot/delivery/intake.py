@@ -123,9 +123,11 @@ class Intake:
 
     async def process_forever(self) -> None:
         while True:
-            handled = await self.process_pending()
-            if not handled:
-                self._stored.clear()
+            self._stored.clear()  # before the read: whatever is stored after it wakes the next round
+            taken = await self.process_pending()
+            if taken < inbox.PENDING_AT_ONCE and not self._stored.is_set():
+                # Everything pending was taken and nothing came since: no read to find that out. (An update that
+                # failed and is still pending is tried again with the next ones, or within the second.)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stored.wait(), timeout=1.0)
 
