@@ -25,13 +25,12 @@ class Base(DeclarativeBase):
 
 def table_of(model: type[Base]) -> Table:
     """A model's table, for statements on the hot path that need none of the ORM's bookkeeping (an ORM UPDATE
-    first looks for loaded objects it would have to change too)."""
+    first looks for loaded objects it would have to change too).
+
+    Such statements (every relayed message runs them) are also built once, at import, with their values as bind
+    parameters: SQLAlchemy then finds their compiled form without building the statement and working out its cache
+    key again, which cost three to five times what SQLite took to run them (benchmarks/)."""
     return cast(Table, model.__table__)
-
-
-# Statements on the hot path (every relayed message runs them) are built once, at import, with their values as
-# bind parameters: SQLAlchemy then finds their compiled form without building the statement and working out its
-# cache key again, which cost three to five times what SQLite took to run them.
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -61,7 +61,7 @@ async def get(session: AsyncSession, case_id: int) -> CaseDTO | None:
     return _dto(row) if row else None
 
 
-# Built once (storage.base).
+# Built once (storage.base.table_of).
 _OPEN_FOR_CONTACT = select(Case).where(Case.contact_id == bindparam("contact"), Case.status == "open")
 _MESSAGES = table_of(CaseMessage)
 _NEW_MESSAGE = _MESSAGES.insert()

@@ -57,7 +57,8 @@ def _dto(row: Contact) -> ContactDTO:
     )
 
 
-_BY_USER_KEY = select(Contact).where(Contact.user_key == bindparam("user_key"))  # prebuilt: storage.base
+# Built once (storage.base.table_of).
+_BY_USER_KEY = select(Contact).where(Contact.user_key == bindparam("user_key"))
 
 
 async def find_by_user_key(session: AsyncSession, user_key: str) -> ContactDTO | None:

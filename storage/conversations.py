@@ -20,7 +20,8 @@ class ConversationDTO:
     draft: dict[str, Any] = field(default_factory=dict)
 
 
-_BY_USER_KEY = select(ConversationState).where(ConversationState.user_key == bindparam("user_key"))  # storage.base
+# Built once (storage.base.table_of).
+_BY_USER_KEY = select(ConversationState).where(ConversationState.user_key == bindparam("user_key"))
 
 
 async def load(session: AsyncSession, user_key: str) -> ConversationDTO | None:

@@ -26,9 +26,9 @@ class GuardDTO:
         return self.blocked_at is not None
 
 
-# The flood bucket is read and written on the table, with statements built once (storage.base): every message
+# The flood bucket is read and written on the table, with statements built once (storage.base.table_of): every message
 # to the team passes here. Whatever changes a guard through the ORM (block, unblock) flushes at once, so these
-# reads see it; the ORM objects it loads are never used for the bucket's columns.
+# reads see it; the objects those load may hold an older bucket, which they never write back.
 _GUARDS = table_of(ContactGuard)
 _GET = select(_GUARDS).where(_GUARDS.c.contact_id == bindparam("contact"))
 _SAVE_BUCKET = (

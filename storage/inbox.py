@@ -76,7 +76,7 @@ async def record_failure(session: AsyncSession, update_id: int, error: str) -> b
 
 
 _UPDATES = table_of(InboxUpdate)
-_CLAIM = (  # built once (storage.base); on the table: the processor loads no inbox rows as ORM objects
+_CLAIM = (  # built once (storage.base.table_of); on the table: the processor loads no inbox rows as ORM objects
     update(_UPDATES)
     .where(_UPDATES.c.update_id == bindparam("update"), _UPDATES.c.status == "pending")
     .values(status="done", payload_enc=None, processed_at=bindparam("now"))

@@ -45,7 +45,7 @@ class NewOutboxRow:
 
 
 _OUTBOX = table_of(OutboxMessage)
-_ADD = _OUTBOX.insert()  # built once (storage.base); on the table: nothing of it is loaded as ORM objects
+_ADD = _OUTBOX.insert()  # built once (storage.base.table_of); on the table: nothing of it is loaded as ORM objects
 
 
 async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
@@ -145,7 +145,7 @@ async def earlier_pending_in_lane(session: AsyncSession, lane: str, before_id: i
     return found is not None
 
 
-_MARK_SENT = (  # built once (storage.base); on the table: the sender loads no ORM objects it would have to change
+_MARK_SENT = (  # built once (storage.base.table_of); on the table: the sender loads no ORM objects to change
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row"))
     .values(status="sent", sent_at=bindparam("now"), payload_enc=b"", user_key=None, attempts=_OUTBOX.c.attempts + 1)

@@ -29,7 +29,8 @@ def _dto(row: StaffMember) -> StaffDTO:
     return StaffDTO(row.id, row.telegram_user_id, row.display_name, row.role, row.active)
 
 
-_BY_TELEGRAM_ID = select(StaffMember).where(StaffMember.telegram_user_id == bindparam("user"))  # storage.base
+# Built once (storage.base.table_of).
+_BY_TELEGRAM_ID = select(StaffMember).where(StaffMember.telegram_user_id == bindparam("user"))
 
 
 async def by_telegram_id(session: AsyncSession, telegram_user_id: int) -> StaffDTO | None:
