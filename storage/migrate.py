@@ -16,9 +16,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration, so that a start with an up-to-date database neither imports Alembic nor reads the
 # migration scripts (a tenth of a second or more of the start; benchmarks/). A test keeps it equal to Alembic's head.
+# For the same reason, Alembic is imported only inside the functions that use it.
 HEAD = "0009"
-
-# Alembic is imported where it is needed, for the same reason.
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
