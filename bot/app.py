@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.delivery.connections import bot_api_request
 from bot.filters import Coordinator, InConversation, KnownContact, PrivateButton, StaffGroup, TeamMember
 from bot.settings import Settings
 from conversations import booking, intake
@@ -92,6 +93,8 @@ def build_application(settings: Settings, token: str) -> AnyApplication:
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .updater(None)  # intake is our own durable poll loop (bot.delivery.intake)
+        .request(bot_api_request(pool_size=256))  # PTB's default pool sizes
+        .get_updates_request(bot_api_request(pool_size=1))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(False)  # updates are handled in order, each in its own transaction
         .build()

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 
 from bot.context import UnitOfWork, bind_uow, unbind_uow
+from bot.delivery.connections import bot_api_request
 from bot.delivery.limits import retry_seconds
 from bot.delivery.outgoing import Envelope, text_message
 from bot.services import Services
@@ -58,7 +58,7 @@ class Intake:
         it hangs), from the offset that acknowledges what is committed."""
         self.last_received = time.monotonic()
         timeout = self._services.settings.poll_timeout_seconds
-        requests = [HTTPXRequest(connection_pool_size=1, read_timeout=timeout + 10) for _ in range(2)]
+        requests = [bot_api_request(pool_size=1, read_timeout=timeout + 10) for _ in range(2)]
         poller = Bot(
             self._app.bot.token,
             base_url=self._services.settings.bot_api_base_url,
