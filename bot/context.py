@@ -8,6 +8,7 @@ reach it through ``BotContext.uow``.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,6 +46,9 @@ class UnitOfWork:
     outgoing: list[Outgoing] = field(default_factory=list)
     error: BaseException | None = None
     new_reminders: list[ReminderDTO] = field(default_factory=list)  # scheduled once the update has committed
+    # Long work (the committee report: seconds at scale) that must not hold the update's transaction, and with it
+    # SQLite's write lock and the updates after it: run once the update has committed (bot.runtime.BotRuntime).
+    afterwards: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     async def open(cls, session: AsyncSession, services: Services, update: Update) -> UnitOfWork:

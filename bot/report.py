@@ -200,15 +200,16 @@ async def collect(session: AsyncSession, period: Period, tz: ZoneInfo) -> Figure
     appointments["open"] = appointments.pop("booked", 0)
     appointments = {"booked": sum(statuses.values()), **appointments}
     totals = await hours.totals(session, period.first, period.last)
+    reached = await report.reached(session, start, end)
     return Figures(
         period=period,
         months=months,
         first=await report.first_contacts(session, start, end),
         returning=await report.returning_contacts(session, start, end),
-        age_bands=_keyed(await report.reached_by(session, start, end, "age_band"), AGE_KEYS),
-        places=_keyed(await report.reached_by(session, start, end, "place"), PLACE_KEYS),
-        languages=_keyed(await report.reached_by(session, start, end, "language"), LANGUAGES),
-        sources=_keyed(await report.reached_by(session, start, end, "source"), (), NO_LINK),
+        age_bands=_keyed(reached["age_band"], AGE_KEYS),
+        places=_keyed(reached["place"], PLACE_KEYS),
+        languages=_keyed(reached["language"], LANGUAGES),
+        sources=_keyed(reached["source"], (), NO_LINK),
         topics=_keyed(await report.appointments_by(session, start, end, "topic"), booking.TOPICS),
         outcomes=_keyed(await report.outcomes(session, start, end), casework.OUTCOMES),
         inside=answer_times(t for t in timings if OFFICE_HOURS.holds(t.opened_at)),

@@ -57,6 +57,7 @@ class BotRuntime:
         self.webhook: WebhookServer | None = None
         self._poll_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._afterwards: set[asyncio.Task[None]] = set()  # long work of committed updates (UnitOfWork.afterwards)
         self._fatal: asyncio.Future[BaseException] | None = None
         self.app: AnyApplication | None = None
         self.services: Services | None = None
@@ -186,8 +187,24 @@ class BotRuntime:
         """An update was handled: its messages may go, its new reminders get their jobs."""
         assert self.sender is not None and self.reminders is not None
         self.sender.wake()
-        for reminder in uow.new_reminders if uow is not None else ():
+        if uow is None:
+            return
+        for reminder in uow.new_reminders:
             self.reminders.schedule(reminder)
+        for work in uow.afterwards:
+            task = asyncio.create_task(self._run_afterwards(work), name="anlaufstelle-afterwards")
+            self._afterwards.add(task)
+            task.add_done_callback(self._afterwards.discard)
+
+    async def _run_afterwards(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Long work of an update that has committed, beside the loops; it writes what it sends to the outbox in a
+        transaction of its own and tells the person itself when it fails (handlers.hours: the report)."""
+        try:
+            await work()
+        except Exception:
+            log.exception("work after an update failed")
+        if self.sender is not None:
+            self.sender.wake()
 
     async def _supervise(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
         """Keep a loop running; an unexpected error restarts it after a pause, a bad token stops the bot."""
@@ -229,6 +246,9 @@ class BotRuntime:
     async def stop(self) -> None:
         if self.webhook is not None:
             await self.webhook.stop()  # nothing new comes in; Telegram keeps what it could not deliver
+        for task in self._afterwards:  # (a report cut short is asked for again)
+            task.cancel()
+        await asyncio.gather(*self._afterwards, return_exceptions=True)
         if self.sender is not None:
             self.sender.stop()
             sending = [t for t in self._tasks if t.get_name() == "anlaufstelle-send"]

@@ -26,6 +26,8 @@ class Services:
     # The sessions of the poll, process and send loops: short statements, on SQLite run on the event loop's thread
     # (storage.engine.loop_session_factory); elsewhere like `sessions`.
     loops: async_sessionmaker[AsyncSession]
+    # Like `reads`, for reads that take long (the committee report at scale): on SQLite on the database thread.
+    long_reads: async_sessionmaker[AsyncSession]
 
 
 def build_services(settings: Settings, secret_key: str, clock: Clock | None = None) -> Services:
@@ -43,4 +45,5 @@ def build_services(settings: Settings, secret_key: str, clock: Clock | None = No
         clock=clock or SystemClock(),
         reads=read_session_factory(engine),
         loops=loop_session_factory(engine),
+        long_reads=read_session_factory(engine, inline=False),
     )

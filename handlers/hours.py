@@ -7,6 +7,8 @@ young person.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -16,8 +18,11 @@ from bot import hours as rules
 from bot import report
 from bot.context import BotContext, UnitOfWork
 from bot.delivery.outgoing import STAFF_LANE, Keyboard, Outgoing, Priority, answer_callback, inline_keyboard, upload
-from handlers.staff import case_here, say
+from bot.services import Services
+from handlers.staff import case_here, say, thread_of
 from storage import cases, hours, staff
+
+log = logging.getLogger(__name__)
 
 
 async def hours_command(update: Update, ctx: BotContext) -> None:
@@ -129,7 +134,9 @@ async def _balance(uow: UnitOfWork, pool: hours.PoolDTO) -> str:
 
 
 async def report_command(update: Update, ctx: BotContext) -> None:
-    """/report [from to]: the committee report as PDF and CSV, with a short summary (coordinators)."""
+    """/report [from to]: the committee report as PDF and CSV, with a short summary (coordinators). Made once this
+    update has committed (UnitOfWork.afterwards): at scale its reads take seconds, and young people's messages go on
+    meanwhile."""
     uow, message, args = ctx.uow, update.effective_message, ctx.args or []
     assert message is not None and uow.staff is not None
     tr, today = uow.staff_tr, rules.today(uow)
@@ -141,26 +148,46 @@ async def report_command(update: Update, ctx: BotContext) -> None:
         say(uow, message, tr._("Write /report, or /report 2026-01-01 2026-12-31 for a period."))
         return
     period = period or report.default_period(today, await hours.current_pool(uow.session, today))
-    built = report.build(
-        await report.collect(uow.session, period, uow.services.settings.tz), tr, uow.services.clock.now()
-    )
-    from bot import report_pdf  # matplotlib loads when the first report is made, not at every start
-
-    pdf = await asyncio.to_thread(report_pdf.render, built, tr)
-    overview = [
-        f"{r.label}: {r.cell.text}" + (f" {r.unit}" if r.key == "hours" else "") for r in built.section("overview").rows
-    ]
-    say(uow, message, "\n".join([built.title, built.period_text, *overview]))
-    name = f"anlaufstelle-{period.first.isoformat()}-{period.last.isoformat()}"
-    _document(uow, message, upload(f"{name}.pdf", pdf))
-    _document(uow, message, upload(f"{name}.csv", report.to_csv(built, tr)))
+    uow.afterwards.append(functools.partial(_make_report, uow.services, thread_of(message), period))
 
 
-def _document(uow: UnitOfWork, message: Message, document: dict[str, str]) -> None:
-    params: dict[str, Any] = {"chat_id": message.chat_id, "document": document}
-    if message.is_topic_message and message.message_thread_id is not None:
-        params["message_thread_id"] = message.message_thread_id
-    uow.send(Outgoing("sendDocument", params, STAFF_LANE, Priority.INTERACTIVE))
+async def _make_report(services: Services, thread: dict[str, Any], period: report.Period) -> None:
+    """Reads in sessions of their own that write nothing (on SQLite off the event loop's thread), renders the PDF
+    on a thread, and puts the summary and both files in the outbox; says so when it fails."""
+    tr = services.catalogs.translator(services.settings.staff_language)
+    try:
+        async with services.long_reads() as session:
+            figures = await report.collect(session, period, services.settings.tz)
+        built = report.build(figures, tr, services.clock.now())
+        from bot import report_pdf  # matplotlib loads when the first report is made, not at every start
+
+        pdf = await asyncio.to_thread(report_pdf.render, built, tr)
+        overview = [
+            f"{r.label}: {r.cell.text}" + (f" {r.unit}" if r.key == "hours" else "")
+            for r in built.section("overview").rows
+        ]
+        name = f"anlaufstelle-{period.first.isoformat()}-{period.last.isoformat()}"
+        made = [
+            _text(thread, tr.direct("\n".join([built.title, built.period_text, *overview]))),
+            _document(thread, upload(f"{name}.pdf", pdf)),
+            _document(thread, upload(f"{name}.csv", report.to_csv(built, tr))),
+        ]
+    except Exception:
+        log.exception("the report for %s..%s could not be made", period.first, period.last)
+        made = [_text(thread, tr.direct(tr._("The report could not be made. Please try again later.")))]
+    async with services.sessions() as session, session.begin():
+        uow = UnitOfWork(session=session, services=services, update_id=0)
+        for outgoing in made:
+            uow.send(outgoing)
+        await uow.flush_outgoing()
+
+
+def _text(thread: dict[str, Any], text: str) -> Outgoing:
+    return Outgoing("sendMessage", {**thread, "text": text}, STAFF_LANE, Priority.INTERACTIVE)
+
+
+def _document(thread: dict[str, Any], document: dict[str, str]) -> Outgoing:
+    return Outgoing("sendDocument", {**thread, "document": document}, STAFF_LANE, Priority.INTERACTIVE)
 
 
 async def hours_button(update: Update, ctx: BotContext) -> None:

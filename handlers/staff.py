@@ -28,12 +28,18 @@ from storage.cases import CaseDTO
 def say(uow: UnitOfWork, message: Message, text: str, keyboard: Keyboard | None = None) -> None:
     """Answer in the thread the command came from (the General topic when there is none)."""
     # Lines put together by code (the queue, the card) start in the team language's direction too.
-    params: dict[str, Any] = {"chat_id": message.chat_id, "text": uow.staff_tr.direct(text)}
-    if message.is_topic_message and message.message_thread_id is not None:
-        params["message_thread_id"] = message.message_thread_id
+    params: dict[str, Any] = {**thread_of(message), "text": uow.staff_tr.direct(text)}
     if keyboard:
         params["reply_markup"] = inline_keyboard(keyboard)
     uow.send(Outgoing("sendMessage", params, STAFF_LANE, Priority.INTERACTIVE))
+
+
+def thread_of(message: Message) -> dict[str, Any]:
+    """Where an answer to the message goes: its chat, and its topic when it has one."""
+    thread: dict[str, Any] = {"chat_id": message.chat_id}
+    if message.is_topic_message and message.message_thread_id is not None:
+        thread["message_thread_id"] = message.message_thread_id
+    return thread
 
 
 def tell_young_person(uow: UnitOfWork, case: CaseDTO, contact: contacts.ContactDTO, text: str) -> None:

@@ -76,7 +76,7 @@ def loop_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine.execution_options(**{INLINE: True}), expire_on_commit=False)
 
 
-def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def read_session_factory(engine: AsyncEngine, *, inline: bool = True) -> async_sessionmaker[AsyncSession]:
     """Sessions for a read of one statement — what the poll, process and send loops ask again and again.
 
     On SQLite such a session starts no transaction: the statement is its own (in WAL mode a read never waits for a
@@ -84,7 +84,10 @@ def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     must not write, and reads of several statements that must agree with each other belong in `session_factory`'s
     sessions. Like `loop_session_factory`'s, its statements run on the event loop's thread. On PostgreSQL the same
     holds through autocommit: no BEGIN and ROLLBACK, two round trips fewer per read.
+
+    ``inline=False`` for reads that take long (the committee report at scale: seconds): on SQLite they run on the
+    database thread, and the event loop goes on meanwhile.
     """
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
-    return async_sessionmaker(engine.execution_options(**{READS_ONLY: True, INLINE: True}), expire_on_commit=False)
+    return async_sessionmaker(engine.execution_options(**{READS_ONLY: True, INLINE: inline}), expire_on_commit=False)

@@ -5,6 +5,7 @@ the PDF and the CSV into the group. Young people never see any of it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from test_intake import go_through_intake
 
 from bot import hours as rules
+from bot import report
 from bot.i18n import Translator
 from bot.runtime import BotRuntime
 from bot.settings import Settings
@@ -213,3 +215,41 @@ async def test_only_coordinators_set_the_pool_and_make_the_report_which_comes_as
 
     coordinator.send_command("report", "2026-12-31 2026-01-01", chat=staff_group)
     await wait_for_text(emulator, staff_group, t._("Write /report, or /report 2026-01-01 2026-12-31 for a period."))
+
+
+async def test_while_a_report_is_made_young_peoples_messages_go_on_and_a_report_that_fails_says_so(
+    bot: BotRuntime,
+    emulator: Emulator,
+    staff_group,  # type: ignore[no-untyped-def]
+    coordinator,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At scale the report's reads take seconds (benchmarks/): it is made after its update has committed, so the
+    updates after it are handled meanwhile."""
+    t = tr(bot)
+    user = emulator.add_user(first_name="Omid", language_code="en")
+    await open_case(emulator, user, staff_group)
+    started, release = asyncio.Event(), asyncio.Event()
+    real_collect = report.collect
+
+    async def slow_collect(*args: Any, **kwargs: Any) -> report.Figures:
+        started.set()
+        await release.wait()
+        return await real_collect(*args, **kwargs)
+
+    monkeypatch.setattr(report, "collect", slow_collect)
+    coordinator.send_command("report", chat=staff_group)
+    await asyncio.wait_for(started.wait(), timeout=30)
+    user.send_text("Are you there today?")
+    await emulator.wait_for(lambda: any("there today" in text_of(m) for m in staff_group.messages()))
+    assert not emulator.calls_to("sendDocument")
+    release.set()
+    await emulator.wait_for(lambda: len([m for m in staff_group.messages() if m.get("document")]) == 2, timeout=90)
+
+    async def broken_collect(*args: Any, **kwargs: Any) -> report.Figures:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(report, "collect", broken_collect)
+    coordinator.send_command("report", chat=staff_group)
+    await wait_for_text(emulator, staff_group, t._("The report could not be made. Please try again later."))
+    assert len([m for m in staff_group.messages() if m.get("document")]) == 2
