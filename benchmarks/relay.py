@@ -71,16 +71,18 @@ async def throughput(w: World, people: list[UserHandle], count: int, bot: Proces
     }
 
 
-async def latency(w: World, people: list[UserHandle], rate: float, seconds: float) -> dict[str, Any]:
+async def latency(
+    w: World, people: list[UserHandle], rate: float, seconds: float, prefix: str = "steady"
+) -> dict[str, Any]:
     count = max(int(rate * seconds), 2)
     sent: dict[str, float] = {}
-    pending = w.tap.expect([f"steady {n:06d}" for n in range(count)])
+    pending = w.tap.expect([f"{prefix} {n:06d}" for n in range(count)])
     started = time.perf_counter()
     for n in range(count):
         delay = started + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        text = f"steady {n:06d}"
+        text = f"{prefix} {n:06d}"
         sent[text] = time.perf_counter()
         people[n % len(people)].send_text(text)
     offered = count / (time.perf_counter() - started) if count > 1 else rate

@@ -174,6 +174,12 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "",
             *both(lambda db: _latency(r, f"scale.{db}.relay_at_20_per_second_ms")),
         ),
+        ("/report (12 months) at scale, s", "", *per_db("scale.{db}.report.seconds")),
+        (
+            "relay at 20 msg/s meanwhile, p50/p95/p99 ms",
+            "",
+            *both(lambda db: _latency(r, f"scale.{db}.report.relay_meanwhile_ms")),
+        ),
         ("daily purge at scale, s", "", *both(lambda db: _purge(r, db))),
         ("SIGKILLs: lost / duplicated", "", *both(lambda db: _crash(r, db))),
         (

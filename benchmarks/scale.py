@@ -1,6 +1,7 @@
 """3. At scale (benchmarks.scale_data): how long the bot takes to start (to its first getUpdates), how much memory
-it keeps, how fast the team's /queue and a young person's booking answer, the relay's latency, and how long the
-daily purge (`anlaufstelle purge`) takes."""
+it keeps, how fast the team's /queue and a young person's booking answer, the relay's latency, how long the
+committee report takes and what young people's messages wait meanwhile, and how long the daily purge
+(`anlaufstelle purge`) takes."""
 
 from __future__ import annotations
 
@@ -103,6 +104,25 @@ async def book(w: World, user: UserHandle) -> list[float]:
     return delays
 
 
+async def report_while_relaying(w: World, coordinator: UserHandle, people: list[UserHandle], seconds: float) -> Any:
+    """/report over the last twelve months, and young people writing 20 messages a second meanwhile: the seconds
+    until the summary and both files are in the group, and the relay's latency during that time."""
+
+    def documents() -> int:
+        return len([m for m in w.group.messages() if m.get("document")])
+
+    before = documents()
+    sent = time.perf_counter()
+    coordinator.send_command("report", chat=w.group)
+    meanwhile = asyncio.create_task(relay.latency(w, people, 20.0, seconds, prefix="during the report"))
+    try:
+        await w.emu.wait_for(lambda: documents() >= before + 2, timeout=600)
+        took = time.perf_counter() - sent
+    finally:
+        relayed = await meanwhile
+    return {"seconds": round(took, 2), "relay_meanwhile_ms": relayed["latency_ms"]}
+
+
 async def purge(env: dict[str, str], log_name: str, limit: float) -> dict[str, Any]:
     """`anlaufstelle purge`, as the daily job does it; stopped after `limit` seconds."""
     process = await spawn(["-m", "bot", "purge"], env, VAR / "logs" / log_name)
@@ -122,6 +142,7 @@ async def at_scale(dbs: Databases, kind: str, run: ScaleRun, say: Callable[[str]
     async with world(limits=False) as w:
         people = await add_young_people(w.emu, url, max(run.bookings, 10), prefix="Booker")
         worker = await add_team_member(w.emu, w.group, url, "Sam")
+        coordinator = await add_team_member(w.emu, w.group, url, "Cora", role="coordinator")
         env = bot_env(w.emu, url, w.group.id, dbs.run_dir / f"scale-{kind}", **UNLIMITED)
         log = VAR / "logs" / f"scale-{kind}.log"
         startups: list[float] = []
@@ -151,6 +172,7 @@ async def at_scale(dbs: Databases, kind: str, run: ScaleRun, say: Callable[[str]
             await measured(result, "queue_ms", lambda: queue_latency(w, worker, run.queries))
             await measured(result, "booking_step_ms", bookings)
             await measured(result, "relay_at_20_per_second_ms", relaying)
+            await measured(result, "report", lambda: report_while_relaying(w, coordinator, people, run.relay_seconds))
             result["memory_after_work"] = process.memory()
             result["refused"] = refused(w.emu)
         finally:

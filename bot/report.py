@@ -36,10 +36,13 @@ report period. The first rows (section ``about``) say what the report covers and
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import math
+import pickle
 import statistics
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -513,6 +516,29 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _text(value: str) -> str:
     """A text cell a spreadsheet will not run as a formula."""
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+async def render_pdf_apart(built: Report, tz: ZoneInfo, default_language: str, language: str) -> bytes:
+    """The PDF (bot.report_pdf), drawn in a child process: matplotlib's tens of megabytes and its seconds of holding
+    the GIL stay out of the bot, whose loops go on meanwhile (benchmarks/: the report at scale)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.report_pdf",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        pdf, errors = await child.communicate(pickle.dumps((built, tz.key, default_language, language)))
+    finally:
+        if child.returncode is None:  # cancelled (the bot stops): the child goes too
+            child.kill()
+            await child.wait()
+    if child.returncode != 0 or not pdf.startswith(b"%PDF-"):
+        lines = errors.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"drawing the report failed ({child.returncode}): {lines[-1] if lines else ''}")
+    return pdf
 
 
 def to_csv(rep: Report, tr: Translator) -> bytes:

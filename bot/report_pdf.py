@@ -2,14 +2,18 @@
 
 It draws a ``bot.report.Report``, whose small counts are already suppressed: a hidden count ("<5") is drawn as
 a hatched bar up to 4 labelled "<5", never with its real height. matplotlib's object interface with the
-Agg backend only (no pyplot, no global state), so rendering can run in a worker thread.
+Agg backend only (no pyplot, no global state). The bot draws it in a child process (``python -m bot.report_pdf``,
+``bot.report.render_pdf_apart``); ``anlaufstelle report`` in its own.
 """
 
 from __future__ import annotations
 
 import io
+import pickle
+import sys
 import textwrap
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -23,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from bot.i18n import Translator
+from bot.i18n import Catalogs, Translator
 from bot.report import SMALL, Cell, Report, Row, Section
 
 A4 = (8.27, 11.69)
@@ -318,3 +322,14 @@ def _pool_gauge(ax: Axes, section: Section, report: Report, tr: Translator) -> N
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: babel_numbers.format_percent(v, locale=report.language)))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def main() -> None:
+    """``python -m bot.report_pdf``: a pickled (report, time zone, default language, language) on standard input,
+    the PDF on standard output."""
+    built, tz, default_language, language = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 (the bot's own)
+    sys.stdout.buffer.write(render(built, Catalogs(ZoneInfo(tz), default_language).translator(language)))
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,6 @@ young person.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from dataclasses import replace
@@ -159,9 +158,8 @@ async def _make_report(services: Services, thread: dict[str, Any], period: repor
         async with services.long_reads() as session:
             figures = await report.collect(session, period, services.settings.tz)
         built = report.build(figures, tr, services.clock.now())
-        from bot import report_pdf  # matplotlib loads when the first report is made, not at every start
-
-        pdf = await asyncio.to_thread(report_pdf.render, built, tr)
+        settings = services.settings
+        pdf = await report.render_pdf_apart(built, settings.tz, settings.default_language, settings.staff_language)
         overview = [
             f"{r.label}: {r.cell.text}" + (f" {r.unit}" if r.key == "hours" else "")
             for r in built.section("overview").rows

@@ -337,6 +337,7 @@ async def test_the_pdf_renders_its_charts_to_png(engine: AsyncEngine, world: Wor
     built = report.build(await figures(engine, YEAR), tr(), CREATED)
     pdf = report_pdf.render(built, tr())
     assert pdf.startswith(b"%PDF-") and report_pdf.render(built, tr()) == pdf, "the same report, the same bytes"
+    assert await report.render_pdf_apart(built, BERLIN, "de", "de") == pdf, "the bot draws it in a child process"
     pages, words = await asyncio.to_thread(to_png, pdf, f"report-{_db(engine)}")
     assert len(pages) == 6 and all(p.stat().st_size > 20_000 for p in pages), pages
     assert words is None or ("31. Dez. 2026" in words and "<5" in words and "Rumänisch" in words)
