@@ -26,14 +26,21 @@ class Services:
     # The sessions of the poll, process and send loops: short statements, on SQLite run on the event loop's thread
     # (storage.engine.loop_session_factory); elsewhere like `sessions`.
     loops: async_sessionmaker[AsyncSession]
-    # Like `reads`, for reads that take long (the committee report at scale): on SQLite on the database thread.
-    long_reads: async_sessionmaker[AsyncSession]
+    # Long reads that must agree (the committee report): one snapshot, no write lock, on SQLite off the event loop's
+    # thread (storage.engine.snapshot_session_factory).
+    snapshots: async_sessionmaker[AsyncSession]
 
 
 def build_services(settings: Settings, secret_key: str, clock: Clock | None = None) -> Services:
     """The services for a settings object: used by the running bot and by command-line actions."""
     from bot.clock import SystemClock
-    from storage.engine import create_engine, loop_session_factory, read_session_factory, session_factory
+    from storage.engine import (
+        create_engine,
+        loop_session_factory,
+        read_session_factory,
+        session_factory,
+        snapshot_session_factory,
+    )
 
     engine = create_engine(settings.effective_database_url)
     return Services(
@@ -45,5 +52,5 @@ def build_services(settings: Settings, secret_key: str, clock: Clock | None = No
         clock=clock or SystemClock(),
         reads=read_session_factory(engine),
         loops=loop_session_factory(engine),
-        long_reads=read_session_factory(engine, inline=False),
+        snapshots=snapshot_session_factory(engine),
     )

@@ -151,11 +151,11 @@ async def report_command(update: Update, ctx: BotContext) -> None:
 
 
 async def _make_report(services: Services, thread: dict[str, Any], period: report.Period) -> None:
-    """Reads in sessions of their own that write nothing (on SQLite off the event loop's thread), renders the PDF
-    on a thread, and puts the summary and both files in the outbox; says so when it fails."""
+    """Reads in a snapshot of its own (no write lock; on SQLite off the event loop's thread), has the PDF drawn in a
+    child process, and puts the summary and both files in the outbox; says so when it fails."""
     tr = services.catalogs.translator(services.settings.staff_language)
     try:
-        async with services.long_reads() as session:
+        async with services.snapshots() as session:
             figures = await report.collect(session, period, services.settings.tz)
         built = report.build(figures, tr, services.clock.now())
         settings = services.settings

@@ -56,7 +56,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         options = conn.get_execution_options()
         dbapi_connection = conn.connection.dbapi_connection
         inline = bool(options.get(INLINE))  # storage.sqlite_driver: why
-        if not options.get(READS_ONLY):  # (else each statement is its own transaction: read_session_factory)
+        if options.get(SNAPSHOT):  # a deferred BEGIN: one snapshot for its reads, no write lock taken
+            dbapi_connection.inline = False
+            dbapi_connection.cursor().execute("BEGIN")
+        elif not options.get(READS_ONLY):  # (else each statement is its own transaction: read_session_factory)
             dbapi_connection.begin_immediate(inline)  # after the other transactions of this process
         # Set anew at each start, so a connection a loop's session used goes back to the thread for the next user.
         dbapi_connection.inline = inline
@@ -96,6 +99,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 READS_ONLY = "anlaufstelle_reads_only"
+SNAPSHOT = "anlaufstelle_snapshot"
 INLINE = "anlaufstelle_inline"
 
 
@@ -106,7 +110,7 @@ def loop_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine.execution_options(**{INLINE: True}), expire_on_commit=False)
 
 
-def read_session_factory(engine: AsyncEngine, *, inline: bool = True) -> async_sessionmaker[AsyncSession]:
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for a read of one statement — what the poll, process and send loops ask again and again.
 
     On SQLite such a session starts no transaction: the statement is its own (in WAL mode a read never waits for a
@@ -114,10 +118,17 @@ def read_session_factory(engine: AsyncEngine, *, inline: bool = True) -> async_s
     must not write, and reads of several statements that must agree with each other belong in `session_factory`'s
     sessions. Like `loop_session_factory`'s, its statements run on the event loop's thread. On PostgreSQL the same
     holds through autocommit: no BEGIN and ROLLBACK, two round trips fewer per read.
-
-    ``inline=False`` for reads that take long (the committee report at scale: seconds): on SQLite they run on the
-    database thread, and the event loop goes on meanwhile.
     """
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
-    return async_sessionmaker(engine.execution_options(**{READS_ONLY: True, INLINE: inline}), expire_on_commit=False)
+    return async_sessionmaker(engine.execution_options(**{READS_ONLY: True, INLINE: True}), expire_on_commit=False)
+
+
+def snapshot_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for long reads that must agree with each other (the committee report: seconds at scale, and its
+    figures add up): one snapshot of the database and no write lock, so the loops go on writing meanwhile. On
+    SQLite a deferred BEGIN on the database thread (WAL keeps the snapshot while others write), on PostgreSQL
+    REPEATABLE READ. A session from here must not write."""
+    if engine.dialect.name != "sqlite":
+        return async_sessionmaker(engine.execution_options(isolation_level="REPEATABLE READ"), expire_on_commit=False)
+    return async_sessionmaker(engine.execution_options(**{SNAPSHOT: True}), expire_on_commit=False)
