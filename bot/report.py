@@ -43,6 +43,7 @@ import math
 import pickle
 import statistics
 import sys
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -171,14 +172,33 @@ class Figures:
         return self.first + self.returning
 
 
-def answer_times(timings: Iterable[CaseTiming]) -> AnswerTimes:
-    listed = list(timings)
-    waits = sorted((t.first_answer_at - t.opened_at).total_seconds() for t in listed if t.first_answer_at)
-    unanswered = sum(1 for t in listed if t.first_answer_at is None)
-    if not waits:
-        return AnswerTimes(0, unanswered, None, None)
-    p90 = waits[math.ceil(0.9 * len(waits)) - 1]
-    return AnswerTimes(len(waits), unanswered, round(statistics.median(waits) / 60), round(p90 / 60))
+class AnswerTally:
+    """Waits for a first answer, counted as the cases are read; only the seconds are kept."""
+
+    def __init__(self) -> None:
+        self.waits = array("d")
+        self.unanswered = 0
+
+    def add(self, timing: CaseTiming) -> None:
+        if timing.first_answer_at is None:
+            self.unanswered += 1
+        else:
+            self.waits.append((timing.first_answer_at - timing.opened_at).total_seconds())
+
+    def times(self) -> AnswerTimes:
+        if not self.waits:
+            return AnswerTimes(0, self.unanswered, None, None)
+        waits = sorted(self.waits)
+        p90 = waits[math.ceil(0.9 * len(waits)) - 1]
+        return AnswerTimes(len(waits), self.unanswered, round(statistics.median(waits) / 60), round(p90 / 60))
+
+
+async def answer_times(session: AsyncSession, start: datetime, end: datetime) -> tuple[AnswerTimes, AnswerTimes]:
+    """The time to the first answer for cases opened inside office hours, and for those opened outside."""
+    inside, outside = AnswerTally(), AnswerTally()
+    async for timing in report.case_timings(session, start, end):
+        (inside if OFFICE_HOURS.holds(timing.opened_at) else outside).add(timing)
+    return inside.times(), outside.times()
 
 
 def _keyed(counts: dict[str | None, int], known: Iterable[str], unknown: str = NOT_STATED) -> dict[str, int]:
@@ -197,7 +217,7 @@ async def collect(session: AsyncSession, period: Period, tz: ZoneInfo) -> Figure
         m_start, m_end = month.window(tz)
         first = await report.first_contacts(session, m_start, m_end)
         months.append(MonthCount(month, first, await report.returning_contacts(session, m_start, m_end)))
-    timings = await report.case_timings(session, start, end)
+    inside, outside = await answer_times(session, start, end)
     statuses = await report.appointments_by(session, start, end, "status")
     appointments = _keyed(statuses, APPOINTMENT_KEYS[1:])
     appointments["open"] = appointments.pop("booked", 0)
@@ -215,8 +235,8 @@ async def collect(session: AsyncSession, period: Period, tz: ZoneInfo) -> Figure
         sources=_keyed(reached["source"], (), NO_LINK),
         topics=_keyed(await report.appointments_by(session, start, end, "topic"), booking.TOPICS),
         outcomes=_keyed(await report.outcomes(session, start, end), casework.OUTCOMES),
-        inside=answer_times(t for t in timings if OFFICE_HOURS.holds(t.opened_at)),
-        outside=answer_times(t for t in timings if not OFFICE_HOURS.holds(t.opened_at)),
+        inside=inside,
+        outside=outside,
         appointments=appointments,
         bus=await report.bus_announcements(session, start, end),
         hours_by_activity=_keyed(totals.by_activity, hour_rules.ACTIVITIES),
