@@ -115,9 +115,10 @@ def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 
     On SQLite such a session starts no transaction: the statement is its own (in WAL mode a read never waits for a
     writer), and it neither takes a turn at the write lock nor costs a BEGIN and a ROLLBACK. A session from here
-    must not write, and reads of several statements that must agree with each other belong in `session_factory`'s
-    sessions. Like `loop_session_factory`'s, its statements run on the event loop's thread. On PostgreSQL the same
-    holds through autocommit: no BEGIN and ROLLBACK, two round trips fewer per read.
+    must not write; reads of several statements that must agree with each other belong in
+    `snapshot_session_factory`'s sessions (or, with writes, in `session_factory`'s). Like `loop_session_factory`'s,
+    its statements run on the event loop's thread. On PostgreSQL the same holds through autocommit: no BEGIN and
+    ROLLBACK, two round trips fewer per read.
     """
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
