@@ -196,8 +196,9 @@ class AnswerTally:
 async def answer_times(session: AsyncSession, start: datetime, end: datetime) -> tuple[AnswerTimes, AnswerTimes]:
     """The time to the first answer for cases opened inside office hours, and for those opened outside."""
     inside, outside = AnswerTally(), AnswerTally()
-    async for timing in report.case_timings(session, start, end):
-        (inside if OFFICE_HOURS.holds(timing.opened_at) else outside).add(timing)
+    async for batch in report.case_timings(session, start, end):
+        for timing in batch:
+            (inside if OFFICE_HOURS.holds(timing.opened_at) else outside).add(timing)
     return inside.times(), outside.times()
 
 

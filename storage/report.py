@@ -104,7 +104,7 @@ async def returning_contacts(session: AsyncSession, start: datetime, end: dateti
     return int(await session.scalar(query) or 0) + int(await session.scalar(anon) or 0)
 
 
-TIMINGS_AT_ONCE = 2000  # case rows fetched together by case_timings
+TIMINGS_AT_ONCE = 500  # case rows fetched together by case_timings
 REACHED_BY = ("age_band", "place", "language", "source")  # columns of contacts (and of the anonymous rows)
 
 
@@ -134,17 +134,19 @@ async def reached(session: AsyncSession, start: datetime, end: datetime) -> dict
     return counts
 
 
-async def case_timings(session: AsyncSession, start: datetime, end: datetime) -> AsyncIterator[CaseTiming]:
-    """Cases opened in the window, with their first answer, read a few thousand at a time: at scale a year holds a
-    hundred thousand cases, which listed at once took the bot 40 MB (benchmarks/, /report at scale)."""
+async def case_timings(session: AsyncSession, start: datetime, end: datetime) -> AsyncIterator[list[CaseTiming]]:
+    """Cases opened in the window, with their first answer, a few hundred at a time. At scale a year holds a
+    hundred thousand cases: listed at once they took the bot 40 MB, and handled in one go (or row by row through
+    the async result, three times slower) they held up the event loop for a second (benchmarks/, /report at
+    scale); between these batches the loop gets its turn."""
     for model in (Case, AnonCase):
         rows = await session.stream(
             select(model.opened_at, model.first_answer_at)
             .where(model.opened_at >= start, model.opened_at < end)
             .execution_options(yield_per=TIMINGS_AT_ONCE)
         )
-        async for opened, answered in rows:
-            yield CaseTiming(opened, answered)
+        async for batch in rows.partitions():
+            yield [CaseTiming(opened, answered) for opened, answered in batch]
 
 
 async def outcomes(session: AsyncSession, start: datetime, end: datetime) -> dict[str | None, int]:

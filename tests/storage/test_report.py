@@ -27,6 +27,7 @@ from year_of_activity import BERLIN, World, generate
 
 from bot import report
 from bot.i18n import Catalogs
+from storage import report as report_queries
 from storage.engine import create_engine, session_factory
 from storage.models import CaseMessage, Contact, HourNote, InboxUpdate, OutboxMessage
 
@@ -225,6 +226,22 @@ async def test_the_figures_match_counts_made_independently(engine: AsyncEngine, 
     if period == YEAR:
         assert got.languages["ro"] == 3 and got.languages["pl"] == 5
         assert any(u.over_cap for u in got.pools) and len(got.pools) == 2
+
+
+async def test_the_answer_times_are_the_same_read_a_few_cases_at_a_time(
+    engine: AsyncEngine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At scale the cases are read in batches (storage.report.case_timings): here batches of 7, so that the year's
+    cases (live and anonymous) come in many, the last one short."""
+    monkeypatch.setattr(report_queries, "TIMINGS_AT_ONCE", 7)
+    want = expected(world, YEAR)
+    start, end = YEAR.window(BERLIN)
+    async with session_factory(engine)() as session:
+        batches = [len(b) async for b in report_queries.case_timings(session, start, end)]
+        inside, outside = await report.answer_times(session, start, end)
+    assert len(batches) > 3 and max(batches) == 7
+    for key, times in (("inside", inside), ("outside", outside)):
+        assert (times.answered, times.unanswered, times.median_minutes, times.p90_minutes) == want.answers[key], key
 
 
 def read_csv(content: bytes) -> dict[tuple[str, str, str], str]:
