@@ -55,7 +55,8 @@ def run(settings: Settings, secret_key: str, args: argparse.Namespace) -> int:
 async def _collect(services: Services, period: report.Period) -> report.Figures:
     try:
         await migrate.upgrade(services.engine)
-        async with services.sessions() as session:
+        # One snapshot that holds no write lock: on SQLite the running bot's writers go on meanwhile.
+        async with services.snapshots() as session:
             return await report.collect(session, period, services.settings.tz)
     finally:
         await services.engine.dispose()
