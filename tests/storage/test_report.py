@@ -232,7 +232,7 @@ async def test_the_answer_times_are_the_same_read_a_few_cases_at_a_time(
     engine: AsyncEngine, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At scale the cases are read in batches (storage.report.case_timings): here batches of 7, so that the year's
-    cases (live and anonymous) come in many, the last one short."""
+    cases come in many. (The anonymous cases' batches: test_anonymous_counts, whose CSV holds the answer times.)"""
     monkeypatch.setattr(report_queries, "TIMINGS_AT_ONCE", 7)
     want = expected(world, YEAR)
     start, end = YEAR.window(BERLIN)
