@@ -66,6 +66,8 @@ class Intake:
             get_updates_request=requests[1],
         )
         try:
+            for request in requests:
+                await request.initialize()
             await self._poll(poller)
         finally:
             await asyncio.gather(*(r.shutdown() for r in requests), return_exceptions=True)
