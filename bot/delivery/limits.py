@@ -40,6 +40,10 @@ class TokenBucket:
         self._refill(now)
         self.tokens -= 1
 
+    def allowance(self, now: float) -> int:
+        self._refill(now)
+        return max(int(self.tokens), 0)
+
 
 @dataclass
 class SlidingWindow:
@@ -62,6 +66,11 @@ class SlidingWindow:
     def take(self, now: float) -> None:
         self._expire(now)
         self.stamps.append(now)
+
+    def allowance(self, now: float) -> int:
+        """How many may go now."""
+        self._expire(now)
+        return max(self.allowed - len(self.stamps), 0)
 
     def idle(self, now: float) -> bool:
         self._expire(now)
@@ -108,13 +117,22 @@ class Pacer:
         paused = max(self._paused_until.get(lane, 0.0), self._paused_until.get("*", 0.0)) - now
         return max(paused, self._limit(lane).wait_time(now), 0.0)
 
-    def take(self, lane: str, broadcast: bool = False) -> None:
-        """Count one message to this lane; call it when Telegram has answered the send."""
+    def allowance(self, lane: str) -> int:
+        """How many messages may go to this lane now, one after the other (a copyMessages counts each message it
+        makes); not broadcasts."""
         now = self._clock()
-        self._limit(lane).take(now)
-        self._global.take(now)
-        if broadcast:
-            self._broadcast.take(now)
+        if max(self._paused_until.get(lane, 0.0), self._paused_until.get("*", 0.0)) > now:
+            return 0
+        return min(self._limit(lane).allowance(now), self._global.allowance(now))
+
+    def take(self, lane: str, broadcast: bool = False, count: int = 1) -> None:
+        """Count messages to this lane; call it when Telegram has answered the send."""
+        now = self._clock()
+        for _ in range(count):
+            self._limit(lane).take(now)
+            self._global.take(now)
+            if broadcast:
+                self._broadcast.take(now)
 
     def pause(self, lane: str, seconds: float) -> None:
         """After a 429: nothing to this lane ('*' for all) for that long."""

@@ -61,6 +61,18 @@ class Recorder:
             if row.announcement_id is not None:  # a bus announcement: its progress, now and then
                 await self._progress.settled(session, row.announcement_id)
 
+    async def copied(self, rows: list[outbox.OutboxRow], copies: list[int]) -> None:
+        """A case's relayed texts went together (copyMessages): each copy's place in the topic, in their order. When
+        Telegram copied fewer (a text deleted by the young person meanwhile), which one is missing is not known:
+        none is mapped then (a reply to one of them reaches the young person without its quote)."""
+        async with self._services.loops() as session, session.begin():
+            await outbox.mark_sent(session, *(row.id for row in rows))
+            if len(copies) == len(rows):
+                landed = [(row.case_message_id, copy, None) for row, copy in zip(rows, copies, strict=True)]
+                await cases.map_sent(session, [(entry, staff, youth) for entry, staff, youth in landed if entry])
+            else:
+                log.warning("Telegram copied %d of %d texts; where they are is not kept", len(copies), len(rows))
+
     async def retry_later(self, row: outbox.OutboxRow, seconds: float, reason: str) -> None:
         async with self._services.loops() as session, session.begin():
             await outbox.retry_later(session, row.id, seconds, reason)

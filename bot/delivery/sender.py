@@ -88,9 +88,12 @@ class Sender:
         without_topic: set[int] = set()  # cases whose topic does not exist yet: only they wait, not the group
         soonest: float | None = None
         progressed = False
-        for row in rows:
+        copied: set[int] = set()  # rows that went with an earlier one of their case (copyMessages)
+        for index, row in enumerate(rows):
             if self._stopping:
                 return None
+            if row.id in copied:
+                continue
             if row.lane in blocked or (row.case_id in without_topic and row.method != "createForumTopic"):
                 continue
             wait = self.pacer.wait_time(row.lane, _broadcast(row)) if row.method in MESSAGE_CREATING else 0.0
@@ -108,7 +111,12 @@ class Sender:
                 if row.lane == STAFF_LANE and self.pacer.budget_wait_time(STAFF_LANE) > 0:
                     await self._combine_staff_backlog()  # the group's budget, not just this second's, is used up
                 continue
-            outcome = await self._send(row)
+            run = relayed_run(rows, index)
+            if len(run) > 1:
+                outcome, settled = await self._send_copies(run)
+                copied.update(r.id for r in run[1:settled])
+            else:
+                outcome = await self._send(row)
             if outcome is Outcome.DONE and row.lane == STAFF_LANE and row.case_id is not None:
                 self._served[row.case_id] = next(self._turns)
             if outcome is Outcome.NO_TOPIC and row.case_id is not None:
@@ -167,6 +175,54 @@ class Sender:
         self.sent += 1
         return Outcome.DONE
 
+    async def _send_copies(self, run: list[outbox.OutboxRow]) -> tuple[Outcome, int]:
+        """A young person's waiting texts into their topic with one copyMessages instead of one call each (under
+        load: the call is most of what a relayed message costs). Returns the outcome and how many of the run went.
+
+        Only plain texts go together, as many as the limits allow now: copyMessages makes them as single copies
+        would, but skips what it cannot copy without saying which. Anything else of the run goes by itself. When
+        Telegram refuses the call, the first message goes alone, to get its own answer (and its own handling).
+        """
+        waiting = [self._params(row) for row in run[: self.pacer.allowance(STAFF_LANE)]]
+        together = plain_copies(waiting)
+        if together < 2:
+            return await self._send(run[0]), 1
+        first, rows = waiting[0], run[:together]
+        if not await self._recorder.resolve(rows[0], first):
+            return Outcome.NO_TOPIC, 0
+        call = {
+            "chat_id": first["chat_id"],
+            "message_thread_id": first["message_thread_id"],
+            "from_chat_id": first["from_chat_id"],
+            "message_ids": [params["message_id"] for params in waiting[:together]],
+        }
+        counted = True
+        try:
+            result = await self._app.bot.do_api_request("copyMessages", call)
+        except RetryAfter as exc:
+            counted = False
+            seconds = retry_seconds(exc.retry_after)
+            self.pacer.pause(STAFF_LANE, seconds)
+            for row in rows:
+                await self._recorder.retry_later(row, seconds, "429")
+            return Outcome.LANE_WAITS, 0
+        except (BadRequest, Forbidden):
+            return await self._send(rows[0]), 1
+        except (TimedOut, NetworkError) as exc:  # (after BadRequest, which is a NetworkError in PTB)
+            for row in rows:
+                await self._recorder.retry_later(row, min(2.0 ** min(row.attempts, 6), 60.0), type(exc).__name__)
+            return Outcome.LANE_WAITS, 0
+        finally:
+            if counted:
+                self.pacer.take(STAFF_LANE, count=together)
+        await self._recorder.copied(rows, [int(m["message_id"]) for m in result] if isinstance(result, list) else [])
+        self.sent += together
+        return Outcome.DONE, together
+
+    def _params(self, row: outbox.OutboxRow) -> dict[str, Any]:
+        params: dict[str, Any] = json.loads(self._services.keyring.decrypt(row.payload_enc))
+        return params
+
     async def _call(self, row: outbox.OutboxRow, params: dict[str, Any]) -> Any:
         """Make the call. A message counts against the limits once Telegram has answered: Telegram counted it
         before answering, so we never count it earlier than Telegram did, however long the request took. A 429 was
@@ -208,6 +264,46 @@ def fair_order(row: outbox.OutboxRow, served: dict[int, int]) -> tuple[int, int,
 
 
 Waiting = tuple[outbox.OutboxRow, dict[str, Any]]
+
+COPIES_AT_ONCE = 100  # copyMessages takes 1 to 100 messages of one chat
+PLAIN_COPY = frozenset({"chat_id", "from_chat_id", "message_id", COMBINABLE_KEY})  # a text, not a reply
+
+
+def relayed_run(rows: list[outbox.OutboxRow], start: int) -> list[outbox.OutboxRow]:
+    """rows[start] and, when it is a young person's message relayed into their topic, the messages of the same case
+    that follow it in sending order, as long as each of them is relayed too (a card, an edit or the topic being
+    closed ends the run: the team must read it in its place). Rows of other cases in between go to other topics."""
+    first = rows[start]
+    if not _relayed(first):
+        return [first]
+    run = [first]
+    for row in rows[start + 1 :]:
+        if len(run) == COPIES_AT_ONCE:
+            break
+        if row.case_id == first.case_id:
+            if not _relayed(row) or row.priority != first.priority:
+                break
+            run.append(row)
+    return run
+
+
+def _relayed(row: outbox.OutboxRow) -> bool:
+    return row.method == "copyMessage" and row.kind == "relay_in" and row.lane == STAFF_LANE and row.case_id is not None
+
+
+def plain_copies(waiting: list[dict[str, Any]]) -> int:
+    """How many of a run's first messages can go in one copyMessages: plain texts (what copyMessages can always
+    copy), from one chat, in the order they were written there."""
+    count = 0
+    for params in waiting:
+        if not (COMBINABLE_KEY in params and params.keys() <= PLAIN_COPY):
+            break
+        before = waiting[count - 1] if count else params
+        other_chat = params["from_chat_id"] != before["from_chat_id"]
+        if count and (other_chat or params["message_id"] <= before["message_id"]):
+            break
+        count += 1
+    return count
 
 
 def _broadcast(row: outbox.OutboxRow) -> bool:

@@ -150,3 +150,22 @@ def test_the_pacer_lets_a_private_chat_burst_three_then_one_a_second() -> None:
     assert pacer.wait_time(lane) == 0
     pacer.pause(lane, 5)  # a 429 with retry_after 5
     assert pacer.wait_time(lane) == 5.0 and pacer.budget_wait_time(lane) == 5.0
+
+
+def test_the_pacer_counts_each_message_of_texts_copied_together() -> None:
+    """copyMessages makes one message in the group for each text: each counts against the group's twenty a minute
+    and the bot's thirty a second, and no more go together than those allow."""
+    clock = Clock()
+    pacer = Pacer(1.0, 3, group_per_minute=20, global_per_second=30, clock=clock)
+    assert pacer.allowance(STAFF_LANE) == 20
+    pacer.take(STAFF_LANE, count=15)
+    assert pacer.allowance(STAFF_LANE) == 5
+    for n in range(12):
+        pacer.take(private_lane(f"{n:064d}"))
+    assert pacer.allowance(STAFF_LANE) == 3, "the bot's second has three left"
+    clock.now += 1.0
+    assert pacer.allowance(STAFF_LANE) == 5
+    pacer.pause(STAFF_LANE, 5)
+    assert pacer.allowance(STAFF_LANE) == 0
+    clock.now += 60.0
+    assert pacer.allowance(STAFF_LANE) == 20
