@@ -19,6 +19,7 @@ from bot.context import UnitOfWork
 from bot.delivery.outgoing import text_message, to_case_topic
 from bot.settings import Settings
 from storage import cases, guards
+from storage.guards import GuardDTO
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,12 @@ def limits(settings: Settings) -> flood.Limits:
     return flood.Limits(settings.flood_burst, settings.flood_per_minute, settings.flood_max_delay_seconds)
 
 
-async def screen(uow: UnitOfWork, urgent: bool = False) -> float | None:
+async def screen(uow: UnitOfWork, guard: GuardDTO | None, urgent: bool = False) -> float | None:
     """Whether this young person's message goes on to the team: after how many seconds (0: at once), or None
-    (not passed on). The person is told what they need to know, in their language."""
+    (not passed on). `guard`: theirs as it stands (None: they have none yet). The person is told what they need to
+    know, in their language."""
     contact, session = uow.contact, uow.session
     assert contact is not None
-    guard = await guards.get(session, contact.id)
     if guard is not None and guard.blocked and not urgent:
         if not guard.block_told:
             text = uow.tr._(

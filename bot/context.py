@@ -22,11 +22,13 @@ from bot.delivery.outgoing import COMBINABLE_KEY, Envelope, Outgoing, private_la
 from bot.i18n import Translator
 from bot.languages import normalise_language_code
 from bot.services import Services
-from storage import contacts, conversations, outbox, rekey, staff
+from storage import contacts, conversations, outbox, rekey, senders, staff
 from storage.appointments import ReminderDTO
 from storage.base import utcnow
+from storage.cases import CaseDTO
 from storage.contacts import ContactDTO
 from storage.conversations import ConversationDTO
+from storage.guards import GuardDTO
 from storage.staff import StaffDTO
 
 _CURRENT: ContextVar[UnitOfWork] = ContextVar("anlaufstelle_unit_of_work")
@@ -43,12 +45,19 @@ class UnitOfWork:
     telegram_language: str | None = None
     private_chat_id: int | None = None
     staff: StaffDTO | None = None  # the sender, when the update comes from an allow-listed team member
+    # A young person's flood guard and open case as they stood when the update was opened (storage.senders), for the
+    # relay (handlers.relay); whatever changes them reads them again.
+    guard: GuardDTO | None = None
+    open_case: CaseDTO | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
     error: BaseException | None = None
     new_reminders: list[ReminderDTO] = field(default_factory=list)  # scheduled once the update has committed
     # Long work (the committee report: seconds at scale) that must not hold the update's transaction, and with it
     # SQLite's write lock and the updates after it: run once the update has committed (bot.runtime.BotRuntime).
     afterwards: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # People whose data this update deleted (bot.erasure): their later updates in the same batch, claimed with it,
+    # are not handled either (bot.delivery.intake).
+    erased: set[int] = field(default_factory=set)
 
     @classmethod
     async def open(cls, session: AsyncSession, services: Services, update: Update) -> UnitOfWork:
@@ -57,16 +66,18 @@ class UnitOfWork:
         if user is not None and not user.is_bot:
             uow.user_key = services.keyring.user_key(user.id)
             uow.telegram_language = normalise_language_code(user.language_code)
+            # The team in their group, and in their private chat with the bot (coordinators publish from there too).
             if chat is not None and chat.type == chat.PRIVATE:
                 uow.private_chat_id = chat.id
-                uow.contact = await contacts.find_by_user_key(session, uow.user_key)
+                found = await senders.find(session, uow.user_key, user.id)
+                uow.contact, uow.conversation, uow.staff = found.contact, found.conversation, found.staff
+                uow.guard, uow.open_case = found.guard, found.open_case
                 if uow.contact is None and services.keyring.has_old_keys:  # a key rotation is under way
                     old = services.keyring.old_user_keys(user.id)
                     if await rekey.adopt(session, old, uow.user_key, private_lane):
                         uow.contact = await contacts.find_by_user_key(session, uow.user_key)
-                uow.conversation = await conversations.load(session, uow.user_key)
-            # The team in their group, and in their private chat with the bot (coordinators publish from there too).
-            if chat is not None and (chat.id == services.settings.staff_chat_id or chat.type == chat.PRIVATE):
+                        uow.conversation = await conversations.load(session, uow.user_key)
+            elif chat is not None and chat.id == services.settings.staff_chat_id:
                 uow.staff = await staff.by_telegram_id(session, user.id)
         return uow
 

@@ -62,7 +62,9 @@ async def erase(uow: UnitOfWork, contact: ContactDTO | None, user_key: str, tele
 
 async def _drop_waiting_updates(uow: UnitOfWork, telegram_user_id: int) -> None:
     """Updates from the person still waiting in the inbox (sent after they confirmed) are not handled any more:
-    handling them would start storing them again."""
+    handling them would start storing them again. (Those claimed in the same batch as this one are not pending any
+    more; the processor leaves them out: UnitOfWork.erased.)"""
+    uow.erased.add(telegram_user_id)
     keyring, waiting = uow.services.keyring, await inbox.pending(uow.session, limit=1000)
     theirs = [
         row.update_id

@@ -25,10 +25,10 @@ async def youth_message(update: Update, ctx: BotContext) -> None:
     uow, message = ctx.uow, update.message
     assert message is not None and uow.contact is not None
     found = crisis.match(message.text or message.caption or "")
-    delay = await abuse.screen(uow, urgent=found is not None)  # blocked, or flooding: bot.abuse
+    delay = await abuse.screen(uow, uow.guard, urgent=found is not None)  # blocked, or flooding: bot.abuse
     if delay is None:
         return
-    case, fresh = await ensure_open_case(uow)
+    case, fresh = await ensure_open_case(uow, uow.open_case)
     kind = relaying.message_kind(message)
     entry = await cases.record_message(
         uow.session, case.id, "in", kind, youth_message_id=message.message_id, created_at=uow.services.clock.now()
@@ -65,11 +65,11 @@ async def youth_edit(update: Update, ctx: BotContext) -> None:
     uow, message = ctx.uow, update.edited_message
     assert message is not None and uow.contact is not None
     new_text = message.text or message.caption
-    case = await cases.open_for_contact(uow.session, uow.contact.id)
+    case = uow.open_case
     if not new_text or case is None:
         return  # live-location updates and edits of old, closed cases are not relayed
     found = crisis.match(new_text)
-    delay = await abuse.screen(uow, urgent=found is not None)
+    delay = await abuse.screen(uow, uow.guard, urgent=found is not None)
     if delay is None:
         return
     original = await cases.staff_copy_of(uow.session, case.id, message.message_id)
@@ -92,11 +92,12 @@ async def youth_edit(update: Update, ctx: BotContext) -> None:
         safety.send_crisis_card(uow)
 
 
-async def ensure_open_case(uow: UnitOfWork) -> tuple[CaseDTO, bool]:
-    """The young person's open case; a closed one is reopened, and a first one gets its topic and card."""
+async def ensure_open_case(uow: UnitOfWork, known: CaseDTO | None = None) -> tuple[CaseDTO, bool]:
+    """The young person's open case; a closed one is reopened, and a first one gets its topic and card. `known`:
+    their open case as read with the update (not read again)."""
     contact, session, settings = uow.contact, uow.session, uow.services.settings
     assert contact is not None
-    case = await cases.open_for_contact(session, contact.id)
+    case = known or await cases.open_for_contact(session, contact.id)
     if case is not None:
         return case, False
     staff_chat, tr = settings.staff_chat_id, uow.staff_tr

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -56,3 +57,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def flushed(session: AsyncSession) -> None:
+    """Before a read on the tables (table_of): it does not flush what the ORM holds changed in this session, as a
+    read of ORM objects does. Nothing changed (the hot path loads no ORM objects), no flush: that cost 40 µs."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()

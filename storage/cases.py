@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.base import table_of, utcnow
+from storage.base import flushed, table_of, utcnow
 from storage.models import Case, CaseMessage, Contact, StaffMember
 
 
@@ -39,7 +40,8 @@ class QueueEntry:
     contact_status: str
 
 
-def _dto(row: Case) -> CaseDTO:
+def from_row(row: Any) -> CaseDTO:
+    """From a loaded Case, or a row of its table."""
     return CaseDTO(
         row.id,
         row.alias,
@@ -58,11 +60,12 @@ def _dto(row: Case) -> CaseDTO:
 
 async def get(session: AsyncSession, case_id: int) -> CaseDTO | None:
     row = await session.get(Case, case_id, populate_existing=True)
-    return _dto(row) if row else None
+    return from_row(row) if row else None
 
 
 # Built once (storage.base.table_of).
-_OPEN_FOR_CONTACT = select(Case).where(Case.contact_id == bindparam("contact"), Case.status == "open")
+_CASES = table_of(Case)
+_OPEN_FOR_CONTACT = select(_CASES).where(_CASES.c.contact_id == bindparam("contact"), _CASES.c.status == "open")
 _MESSAGES = table_of(CaseMessage)
 _NEW_MESSAGE = _MESSAGES.insert()
 _LANDED = {
@@ -72,23 +75,25 @@ _LANDED = {
 
 
 async def open_for_contact(session: AsyncSession, contact_id: int) -> CaseDTO | None:
-    row = await session.scalar(_OPEN_FOR_CONTACT, {"contact": contact_id})
-    return _dto(row) if row else None
+    """Read on the table; a case the ORM holds opened or closed in this session counts (storage.base.flushed)."""
+    await flushed(session)
+    row = (await session.execute(_OPEN_FOR_CONTACT, {"contact": contact_id})).first()
+    return from_row(row) if row else None
 
 
 async def latest_for_contact(session: AsyncSession, contact_id: int) -> CaseDTO | None:
     row = await session.scalar(select(Case).where(Case.contact_id == contact_id).order_by(Case.id.desc()).limit(1))
-    return _dto(row) if row else None
+    return from_row(row) if row else None
 
 
 async def all_for_contact(session: AsyncSession, contact_id: int) -> list[CaseDTO]:
     rows = await session.scalars(select(Case).where(Case.contact_id == contact_id).order_by(Case.id))
-    return [_dto(row) for row in rows.all()]
+    return [from_row(row) for row in rows.all()]
 
 
 async def by_topic(session: AsyncSession, topic_id: int) -> CaseDTO | None:
     row = await session.scalar(select(Case).where(Case.topic_id == topic_id).order_by(Case.id.desc()).limit(1))
-    return _dto(row) if row else None
+    return from_row(row) if row else None
 
 
 async def create(session: AsyncSession, contact_id: int, new_alias: Callable[[], str]) -> CaseDTO:
@@ -106,7 +111,7 @@ async def create(session: AsyncSession, contact_id: int, new_alias: Callable[[],
                     reopened_count=0,
                 )
                 session.add(row)
-            return _dto(row)
+            return from_row(row)
         except IntegrityError:
             existing = await open_for_contact(session, contact_id)
             if existing is not None:
@@ -164,7 +169,7 @@ async def open_queue(session: AsyncSession) -> list[QueueEntry]:
         .outerjoin(StaffMember, StaffMember.id == Case.claimed_by)
         .where(Case.status == "open")
     )
-    return [QueueEntry(_dto(case), lang, place, worker, status) for case, lang, place, status, worker in rows.all()]
+    return [QueueEntry(from_row(case), lang, place, worker, status) for case, lang, place, status, worker in rows.all()]
 
 
 # -- the message map -----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +41,8 @@ class NewContact:
     place: str | None = None
 
 
-def _dto(row: Contact) -> ContactDTO:
+def from_row(row: Any) -> ContactDTO:
+    """From a loaded Contact, or anything with its columns as attributes (storage.senders)."""
     return ContactDTO(
         id=row.id,
         user_key=row.user_key,
@@ -63,12 +65,12 @@ _BY_USER_KEY = select(Contact).where(Contact.user_key == bindparam("user_key"))
 
 async def find_by_user_key(session: AsyncSession, user_key: str) -> ContactDTO | None:
     row = await session.scalar(_BY_USER_KEY, {"user_key": user_key})
-    return _dto(row) if row else None
+    return from_row(row) if row else None
 
 
 async def get(session: AsyncSession, contact_id: int) -> ContactDTO | None:
     row = await session.get(Contact, contact_id)
-    return _dto(row) if row else None
+    return from_row(row) if row else None
 
 
 async def create(session: AsyncSession, new: NewContact, consent_at: datetime | None = None) -> ContactDTO:
@@ -88,7 +90,7 @@ async def create(session: AsyncSession, new: NewContact, consent_at: datetime | 
     )
     session.add(row)
     await session.flush()
-    return _dto(row)
+    return from_row(row)
 
 
 async def update_profile(

@@ -24,11 +24,13 @@ class ConversationDTO:
 _BY_USER_KEY = select(ConversationState).where(ConversationState.user_key == bindparam("user_key"))
 
 
+def from_row(row: Any) -> ConversationDTO:
+    return ConversationDTO(name=row.name, state=row.state, draft=json.loads(row.draft))
+
+
 async def load(session: AsyncSession, user_key: str) -> ConversationDTO | None:
     row = await session.scalar(_BY_USER_KEY, {"user_key": user_key})
-    if row is None:
-        return None
-    return ConversationDTO(name=row.name, state=row.state, draft=json.loads(row.draft))
+    return None if row is None else from_row(row)
 
 
 async def save(session: AsyncSession, user_key: str, conversation: ConversationDTO) -> None:

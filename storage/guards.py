@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,11 +39,14 @@ _SAVE_BUCKET = (
 )
 
 
+def from_row(row: Any) -> GuardDTO:
+    """From a row of the table, or anything with its columns as attributes (storage.senders)."""
+    return GuardDTO(row.contact_id, row.tokens, row.checked_at, row.told, row.blocked_at, row.block_told)
+
+
 async def get(session: AsyncSession, contact_id: int) -> GuardDTO | None:
     row = (await session.execute(_GET, {"contact": contact_id})).first()
-    if row is None:
-        return None
-    return GuardDTO(row.contact_id, row.tokens, row.checked_at, row.told, row.blocked_at, row.block_told)
+    return None if row is None else from_row(row)
 
 
 async def _row(session: AsyncSession, contact_id: int, now: datetime, full: float) -> ContactGuard:

@@ -78,17 +78,19 @@ async def record_failure(session: AsyncSession, update_id: int, error: str) -> b
 _UPDATES = table_of(InboxUpdate)
 _CLAIM = (  # built once (storage.base.table_of); on the table: the processor loads no inbox rows as ORM objects
     update(_UPDATES)
-    .where(_UPDATES.c.update_id == bindparam("update"), _UPDATES.c.status == "pending")
+    .where(_UPDATES.c.update_id.in_(bindparam("updates", expanding=True)), _UPDATES.c.status == "pending")
     .values(status="done", payload_enc=None, processed_at=bindparam("now"))
+    .returning(_UPDATES.c.update_id)
 )
 
 
-async def claim(session: AsyncSession, update_id: int) -> bool:
-    """Mark a pending update done as the first step of the transaction that handles it (a failure rolls this back
-    with the rest): one statement instead of a read before and a write after. False when it is not pending any
-    more: its sender deleted their data meanwhile (bot.erasure), and it is not handled."""
-    result = await session.execute(_CLAIM, {"update": update_id, "now": utcnow()})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+async def claim(session: AsyncSession, update_ids: Sequence[int]) -> set[int]:
+    """Mark pending updates done as the first step of the transaction that handles them (a failure rolls this back
+    with the rest): one statement for all of them, instead of a read before and a write after each. Returns those
+    that were still pending; any other has been settled meanwhile: its sender deleted their data (bot.erasure), and
+    it is not handled."""
+    result = await session.execute(_CLAIM, {"updates": list(update_ids), "now": utcnow()})
+    return {int(update_id) for update_id in result.scalars()}
 
 
 async def is_pending(session: AsyncSession, update_id: int) -> bool:

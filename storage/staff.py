@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,8 @@ class StaffDTO:
         return self.active and ROLES.index(self.role) >= ROLES.index(role)
 
 
-def _dto(row: StaffMember) -> StaffDTO:
+def from_row(row: Any) -> StaffDTO:
+    """From a loaded StaffMember, or anything with its columns as attributes (storage.senders)."""
     return StaffDTO(row.id, row.telegram_user_id, row.display_name, row.role, row.active)
 
 
@@ -35,12 +37,12 @@ _BY_TELEGRAM_ID = select(StaffMember).where(StaffMember.telegram_user_id == bind
 
 async def by_telegram_id(session: AsyncSession, telegram_user_id: int) -> StaffDTO | None:
     row = await session.scalar(_BY_TELEGRAM_ID, {"user": telegram_user_id})
-    return _dto(row) if row and row.active else None
+    return from_row(row) if row and row.active else None
 
 
 async def get(session: AsyncSession, staff_id: int) -> StaffDTO | None:
     row = await session.get(StaffMember, staff_id)
-    return _dto(row) if row else None
+    return from_row(row) if row else None
 
 
 async def by_name(session: AsyncSession, name: str) -> StaffDTO | None:
@@ -49,7 +51,7 @@ async def by_name(session: AsyncSession, name: str) -> StaffDTO | None:
             func.lower(StaffMember.display_name) == name.strip().lower(), StaffMember.active.is_(True)
         )
     )
-    return _dto(row) if row else None
+    return from_row(row) if row else None
 
 
 async def add(session: AsyncSession, telegram_user_id: int, display_name: str, role: str) -> StaffDTO:
@@ -63,7 +65,7 @@ async def add(session: AsyncSession, telegram_user_id: int, display_name: str, r
     else:
         row.display_name, row.role, row.active = display_name, role, True
     await session.flush()
-    return _dto(row)
+    return from_row(row)
 
 
 async def remove(session: AsyncSession, telegram_user_id: int) -> bool:
@@ -80,4 +82,4 @@ async def all_active(session: AsyncSession) -> list[StaffDTO]:
     rows = await session.scalars(
         select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.display_name)
     )
-    return [_dto(r) for r in rows]
+    return [from_row(r) for r in rows]

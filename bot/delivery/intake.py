@@ -146,16 +146,24 @@ class Intake:
 
     async def _process_together(self, rows: list[inbox.PendingUpdate]) -> bool:
         """Handle several updates in one transaction: one commit, one turn at the database, instead of one each.
-        Each update still commits with its inbox row, and nothing of them leaves the process before the commit
-        (handlers only write rows; the sender sends). When one of them fails, none is kept and False is returned:
-        they are then handled one at a time, so that a bad update costs only itself."""
+        Each update still commits with its inbox row (all of them claimed with one statement), and nothing of them
+        leaves the process before the commit (handlers only write rows; the sender sends). When one of them fails,
+        none is kept and False is returned: they are then handled one at a time, so that a bad update costs only
+        itself."""
         handled: list[UnitOfWork] = []
         try:
             async with self._services.loops() as session, session.begin():
+                claimed = await inbox.claim(session, [row.update_id for row in rows])
+                erased: set[int] = set()  # people whose data an update of this batch deleted
                 for row in rows:
-                    uow = await self._handle(session, row, self._decode(row))
-                    if uow is not None:
-                        handled.append(uow)
+                    if row.update_id not in claimed:  # settled meanwhile (storage.inbox.claim)
+                        continue
+                    update = self._decode(row)
+                    if update.effective_user is not None and update.effective_user.id in erased:
+                        continue  # sent after they deleted their data: settled, not handled (bot.erasure)
+                    uow = await self._handle(session, update)
+                    erased |= uow.erased
+                    handled.append(uow)
         except Exception as exc:
             log.info("a batch of %d updates is handled one by one (%s)", len(rows), type(exc).__name__)
             return False
@@ -170,7 +178,8 @@ class Intake:
         committed: UnitOfWork | None = None
         try:
             async with self._services.loops() as session, session.begin():
-                committed = await self._handle(session, row, update)
+                if await inbox.claim(session, [row.update_id]):  # done when this transaction commits
+                    committed = await self._handle(session, update)
         except Exception as exc:  # a handler or the database failed: rolled back, counted, maybe set aside
             committed = None  # (also when only the commit failed: its reminders must not be scheduled)
             await self._record_failure(update, exc)
@@ -179,10 +188,8 @@ class Intake:
     def _decode(self, row: inbox.PendingUpdate) -> Update:
         return Update.de_json(json.loads(self._services.keyring.decrypt(row.payload_enc)), self._app.bot)
 
-    async def _handle(self, session: AsyncSession, row: inbox.PendingUpdate, update: Update) -> UnitOfWork | None:
-        """One update, in the caller's transaction; None when it is not handled. Raises when it failed."""
-        if not await inbox.claim(session, row.update_id):  # done when this transaction commits
-            return None  # settled meanwhile: its sender deleted their data (bot.erasure), it is not handled
+    async def _handle(self, session: AsyncSession, update: Update) -> UnitOfWork:
+        """One claimed update, in the caller's transaction. Raises when it failed."""
         uow = await UnitOfWork.open(session, self._services, update)
         token = bind_uow(uow)
         try:

@@ -124,6 +124,35 @@ async def test_updates_waiting_in_the_inbox_are_not_handled_after_the_deletion(b
     assert await rows(bot, Contact) == []
 
 
+async def test_what_comes_in_the_same_batch_after_the_deletion_is_not_handled(  # type: ignore[no-untyped-def]
+    settings, emulator: Emulator, staff_group
+) -> None:
+    """The processor claims a batch of updates at once: what the person sent after confirming, in the same batch,
+    is not handled either (it would store them again), while the others' updates of the batch are."""
+    ana = emulator.add_user(first_name="Ana", language_code="en")
+    ben = emulator.add_user(first_name="Ben", language_code="en")
+    async with BotRuntime(settings):
+        await go_through_intake(emulator, ana)
+        ana.send_command("delete")
+        await wait_text(emulator, ana, "cannot be undone")
+    # While the bot is down: it finds all of these at once when it is back, and handles them in one batch.
+    ana.press("del:yes")
+    ana.send_text("one more thing")
+    ana.send_command("start")
+    ben.send_command("start")
+    async with BotRuntime(settings) as bot:
+        await wait_text(emulator, ben, "Anlaufstelle")
+        done = youth_tr(bot, "en")._("Done: everything we had stored about you").strip()
+        await wait_text(emulator, ana, done)
+        await outbox_drained(bot)
+        assert await rows(bot, Contact) == []
+        async with bot.services.sessions() as session:  # type: ignore[union-attr]
+            statuses = (await session.scalars(select(InboxUpdate.status))).all()
+        assert set(statuses) == {"done"}
+    to_ana = [c for c in emulator.calls if str(c.params.get("chat_id")) == str(ana.id)]
+    assert done in str(to_ana[-1].params.get("text")), "nothing after the deletion: the text and /start not handled"
+
+
 async def test_mydata_sends_a_file_with_everything_in_their_language(
     booking_bot: BotRuntime, emulator: Emulator, staff_group, worker, clock
 ) -> None:
