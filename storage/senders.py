@@ -45,7 +45,7 @@ _FIND = (
     .outerjoin(_CONVERSATIONS, _CONVERSATIONS.c.user_key == bindparam("user_key"))
     .outerjoin(_STAFF, _STAFF.c.telegram_user_id == bindparam("user"))
     .outerjoin(_GUARDS, _GUARDS.c.contact_id == _CONTACTS.c.id)
-    .outerjoin(_CASES, and_(_CASES.c.contact_id == _CONTACTS.c.id, _CASES.c.status == "open"))  # one at most
+    .outerjoin(_CASES, and_(_CASES.c.contact_id == _CONTACTS.c.id, _CASES.c.status == cases.OPEN))  # one at most
 )
 
 
