@@ -114,6 +114,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         if "relay" in parts:
             await step("relay: the echo bot", ["relay"], "echo", lambda: relay.echo_reference(preset.relay))
+            await step(
+                "relay: the echo bot on aiohttp",
+                ["relay"],
+                "echo_aiohttp",
+                lambda: relay.echo_reference(preset.relay, "aiohttp"),
+            )
             for kind in kinds:
                 await step(f"relay: {kind}", ["relay"], kind, lambda k=kind: relay.ours(dbs, k, preset.relay))  # type: ignore[misc]
         if "limits" in parts:

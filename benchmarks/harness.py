@@ -196,10 +196,10 @@ async def start_bot(env: dict[str, str], log: Path) -> Process:
     return await spawn(["-m", "bot", "run"], env, log)
 
 
-async def start_echo_bot(emu: Emulator, log: Path) -> Process:
+async def start_echo_bot(emu: Emulator, log: Path, backend: str = "httpx") -> Process:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "VIRTUAL_ENV")}
     env["PYTHONPATH"] = str(ROOT)
-    return await spawn(["-m", "benchmarks.echo_bot", emu.api_url, TOKEN], env, log)
+    return await spawn(["-m", "benchmarks.echo_bot", emu.api_url, TOKEN, backend], env, log)
 
 
 async def until_ready(tap: Tap, process: Process, timeout: float = 120.0) -> float:  # noqa: ASYNC109

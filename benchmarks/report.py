@@ -128,6 +128,11 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             *with_ratio("relay.{db}.throughput.per_second", echo_rate),
         ),
         (
+            "the same against the echo bot on aiohttp, msg/s (×)",
+            _fmt(_get(r, "relay.echo_aiohttp.throughput.per_second")),
+            *with_ratio("relay.{db}.throughput.per_second", _get(r, "relay.echo_aiohttp.throughput.per_second")),
+        ),
+        (
             "relay CPU per message, ms (× echo)",
             _fmt(echo_cpu),
             *with_ratio("relay.{db}.throughput.cpu_ms_per_message", echo_cpu),
