@@ -15,6 +15,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from bot.delivery.connections import bot_api_request
 from sandbox import Emulator
 from tests.conftest import TOKEN
+from tests.helpers import http_server
 
 
 async def _bot_without_get_me(base_url: str, read_timeout: float = 5.0) -> Bot:
@@ -58,21 +59,14 @@ async def test_no_answer_in_time_is_timed_out() -> None:
         await answer.wait()
         return web.json_response({"ok": True, "result": True})
 
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    bot = await _bot_without_get_me(f"http://127.0.0.1:{port}/bot", read_timeout=0.3)
-    try:
-        with pytest.raises(TimedOut):
-            await bot.do_api_request("getMe")
-    finally:
-        answer.set()
-        await bot.shutdown()
-        await runner.cleanup()
+    async with http_server("/bot{token}/{method}", slow) as port:
+        bot = await _bot_without_get_me(f"http://127.0.0.1:{port}/bot", read_timeout=0.3)
+        try:
+            with pytest.raises(TimedOut):
+                await bot.do_api_request("getMe")
+        finally:
+            answer.set()
+            await bot.shutdown()
 
 
 async def test_nothing_listening_is_a_network_error_that_does_not_show_the_token() -> None:

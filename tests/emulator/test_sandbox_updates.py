@@ -11,6 +11,7 @@ from aiohttp import web
 from sandbox_testkit import Raw
 
 from sandbox import Emulator
+from tests.helpers import http_server
 
 
 async def test_updates_are_confirmed_by_offset(emu: Emulator, bot: telegram.Bot) -> None:
@@ -95,14 +96,7 @@ async def test_webhook_blocks_polling_and_delivers(emu: Emulator, raw: Raw) -> N
         received.append((await request.json(), request.headers.get("X-Telegram-Bot-Api-Secret-Token")))
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
+    async with http_server("/hook", hook) as port:
         description = await raw.error("setWebhook", url="ftp://example.org/hook")
         assert description == "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
         assert await raw.ok("setWebhook", url=f"http://127.0.0.1:{port}/hook", secret_token="s3cr3t") is True
@@ -118,8 +112,6 @@ async def test_webhook_blocks_polling_and_delivers(emu: Emulator, raw: Raw) -> N
         assert info["url"].endswith("/hook") and info["pending_update_count"] == 0
         assert await raw.ok("deleteWebhook") is True
         assert await raw.ok("getUpdates") == []
-    finally:
-        await runner.cleanup()
 
 
 async def test_vanished_poller_is_forgotten_and_updates_are_redelivered(emu: Emulator, raw: Raw) -> None:
