@@ -9,7 +9,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
-PACKAGES = ("python-telegram-bot", "httpx", "SQLAlchemy", "aiosqlite", "asyncpg", "APScheduler")
+PACKAGES = ("python-telegram-bot", "aiohttp", "httpx", "SQLAlchemy", "aiosqlite", "asyncpg", "APScheduler")
 
 
 def machine() -> dict[str, Any]:
