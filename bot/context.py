@@ -70,13 +70,12 @@ class UnitOfWork:
             if chat is not None and chat.type == chat.PRIVATE:
                 uow.private_chat_id = chat.id
                 found = await senders.find(session, uow.user_key, user.id)
-                uow.contact, uow.conversation, uow.staff = found.contact, found.conversation, found.staff
-                uow.guard, uow.open_case = found.guard, found.open_case
-                if uow.contact is None and services.keyring.has_old_keys:  # a key rotation is under way
+                if found.contact is None and services.keyring.has_old_keys:  # a key rotation is under way
                     old = services.keyring.old_user_keys(user.id)
                     if await rekey.adopt(session, old, uow.user_key, private_lane):
-                        uow.contact = await contacts.find_by_user_key(session, uow.user_key)
-                        uow.conversation = await conversations.load(session, uow.user_key)
+                        found = await senders.find(session, uow.user_key, user.id)  # under the new key now
+                uow.contact, uow.conversation, uow.staff = found.contact, found.conversation, found.staff
+                uow.guard, uow.open_case = found.guard, found.open_case
             elif chat is not None and chat.id == services.settings.staff_chat_id:
                 uow.staff = await staff.by_telegram_id(session, user.id)
         return uow

@@ -2,7 +2,7 @@
 team, and, for a young person, their flood guard and their open case.
 
 The processor needs the first three for every update in a private chat (bot.context.UnitOfWork.open), the relay
-the other two for every message (handlers.relay); five reads, three of them of ORM objects, had been a third of
+the other two for every message (handlers.relay); five reads, four of them of ORM objects, had been a third of
 the CPU of a relayed message (benchmarks/). One statement on the tables (storage.base.table_of) joins them to a
 row that is always there, so that each may be missing.
 """
