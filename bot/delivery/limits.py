@@ -114,16 +114,19 @@ class Pacer:
         """Seconds until this lane's own budget (or a 429's pause) lets one message go, leaving aside the bot's
         overall limit (which frees up within a second)."""
         now = self._clock()
-        paused = max(self._paused_until.get(lane, 0.0), self._paused_until.get("*", 0.0)) - now
-        return max(paused, self._limit(lane).wait_time(now), 0.0)
+        return max(self._paused(lane) - now, self._limit(lane).wait_time(now), 0.0)
 
     def allowance(self, lane: str) -> int:
         """How many messages may go to this lane now, one after the other (a copyMessages counts each message it
         makes); not broadcasts."""
         now = self._clock()
-        if max(self._paused_until.get(lane, 0.0), self._paused_until.get("*", 0.0)) > now:
+        if self._paused(lane) > now:
             return 0
         return min(self._limit(lane).allowance(now), self._global.allowance(now))
+
+    def _paused(self, lane: str) -> float:
+        """Until when a 429 paused this lane, or everything (0: never)."""
+        return max(self._paused_until.get(lane, 0.0), self._paused_until.get("*", 0.0))
 
     def take(self, lane: str, broadcast: bool = False, count: int = 1) -> None:
         """Count messages to this lane; call it when Telegram has answered the send."""

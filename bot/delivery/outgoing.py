@@ -18,7 +18,16 @@ Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
 
 MESSAGE_CREATING = frozenset(
-    {"sendMessage", "copyMessage", "sendLocation", "sendVenue", "sendDocument", "sendPhoto", "sendContact"}
+    {
+        "sendMessage",
+        "copyMessage",
+        "copyMessages",  # the sender's, for texts of one case waiting together (bot.delivery.sender)
+        "sendLocation",
+        "sendVenue",
+        "sendDocument",
+        "sendPhoto",
+        "sendContact",
+    }
 )
 CALLBACK_LANE = "cb"
 COMBINABLE_KEY = "__combinable_text"

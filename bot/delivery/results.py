@@ -68,8 +68,8 @@ class Recorder:
         async with self._services.loops() as session, session.begin():
             await outbox.mark_sent(session, *(row.id for row in rows))
             if len(copies) == len(rows):
-                landed = [(row.case_message_id, copy, None) for row, copy in zip(rows, copies, strict=True)]
-                await cases.map_sent(session, [(entry, staff, youth) for entry, staff, youth in landed if entry])
+                landed = zip(rows, copies, strict=True)
+                await cases.map_sent(session, [(r.case_message_id, c, None) for r, c in landed if r.case_message_id])
             else:
                 log.warning("Telegram copied %d of %d texts; where they are is not kept", len(copies), len(rows))
 

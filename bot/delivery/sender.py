@@ -141,7 +141,7 @@ class Sender:
 
     async def _send(self, row: outbox.OutboxRow) -> Outcome:
         """Send one row and record the outcome."""
-        params = json.loads(self._services.keyring.decrypt(row.payload_enc))
+        params = self._params(row)
         params.pop(COMBINABLE_KEY, None)
         if not await self._recorder.resolve(row, params):
             return Outcome.NO_TOPIC
@@ -168,7 +168,7 @@ class Sender:
                 await self._recorder.refused(row, exc.message)
             return Outcome.DONE
         except (TimedOut, NetworkError) as exc:
-            await self._recorder.retry_later(row, min(2.0 ** min(row.attempts, 6), 60.0), type(exc).__name__)
+            await self._recorder.retry_later(row, _backoff(row), type(exc).__name__)
             return Outcome.LANE_WAITS
         self.shown.record(row.method, params, result)
         await self._recorder.sent(row, result)
@@ -196,11 +196,9 @@ class Sender:
             "from_chat_id": first["from_chat_id"],
             "message_ids": [params["message_id"] for params in waiting[:together]],
         }
-        counted = True
         try:
-            result = await self._app.bot.do_api_request("copyMessages", call)
+            result = await self._call(rows[0], call, "copyMessages", together)
         except RetryAfter as exc:
-            counted = False
             seconds = retry_seconds(exc.retry_after)
             self.pacer.pause(STAFF_LANE, seconds)
             for row in rows:
@@ -210,11 +208,8 @@ class Sender:
             return await self._send(rows[0]), 1
         except (TimedOut, NetworkError) as exc:  # (after BadRequest, which is a NetworkError in PTB)
             for row in rows:
-                await self._recorder.retry_later(row, min(2.0 ** min(row.attempts, 6), 60.0), type(exc).__name__)
+                await self._recorder.retry_later(row, _backoff(row), type(exc).__name__)
             return Outcome.LANE_WAITS, 0
-        finally:
-            if counted:
-                self.pacer.take(STAFF_LANE, count=together)
         await self._recorder.copied(rows, [int(m["message_id"]) for m in result] if isinstance(result, list) else [])
         self.sent += together
         return Outcome.DONE, together
@@ -223,26 +218,30 @@ class Sender:
         params: dict[str, Any] = json.loads(self._services.keyring.decrypt(row.payload_enc))
         return params
 
-    async def _call(self, row: outbox.OutboxRow, params: dict[str, Any]) -> Any:
-        """Make the call. A message counts against the limits once Telegram has answered: Telegram counted it
-        before answering, so we never count it earlier than Telegram did, however long the request took. A 429 was
-        not counted; a lost answer may have been, so it is."""
+    async def _call(
+        self, row: outbox.OutboxRow, params: dict[str, Any], method: str | None = None, messages: int = 1
+    ) -> Any:
+        """Make the call (the row's, or `method` making `messages` messages in the row's lane). A message counts
+        against the limits once Telegram has answered: Telegram counted it before answering, so we never count it
+        earlier than Telegram did, however long the request took. A 429 was not counted; a lost answer may have
+        been, so it is."""
+        method = method or row.method
         refused = False
         try:
-            return await self._app.bot.do_api_request(row.method, materialise(params))
+            return await self._app.bot.do_api_request(method, materialise(params))
         except RetryAfter:
             refused = True
             raise
         finally:
-            if row.method in MESSAGE_CREATING and not refused:
-                self.pacer.take(row.lane, _broadcast(row))
+            if method in MESSAGE_CREATING and not refused:
+                self.pacer.take(row.lane, _broadcast(row), messages)
 
     async def _combine_staff_backlog(self) -> None:
         """The group's budget is used up: merge each case's waiting texts into as few messages as fit."""
         keyring = self._services.keyring
         async with self._services.loops() as session, session.begin():
             pending = await outbox.pending_in_lane(session, STAFF_LANE)
-            rows = [(row, json.loads(keyring.decrypt(row.payload_enc)) if row.case_id else {}) for row in pending]
+            rows = [(row, self._params(row) if row.case_id else {}) for row in pending]
             for run in combinable_runs(rows):
                 for group in _fitting_groups(run):
                     if len(group) < 2:
@@ -294,16 +293,18 @@ def _relayed(row: outbox.OutboxRow) -> bool:
 def plain_copies(waiting: list[dict[str, Any]]) -> int:
     """How many of a run's first messages can go in one copyMessages: plain texts (what copyMessages can always
     copy), from one chat, in the order they were written there."""
-    count = 0
-    for params in waiting:
+    for count, params in enumerate(waiting):
         if not (COMBINABLE_KEY in params and params.keys() <= PLAIN_COPY):
-            break
-        before = waiting[count - 1] if count else params
-        other_chat = params["from_chat_id"] != before["from_chat_id"]
-        if count and (other_chat or params["message_id"] <= before["message_id"]):
-            break
-        count += 1
-    return count
+            return count
+        before = waiting[count - 1]
+        if count and (params["from_chat_id"] != before["from_chat_id"] or params["message_id"] <= before["message_id"]):
+            return count
+    return len(waiting)
+
+
+def _backoff(row: outbox.OutboxRow) -> float:
+    """Seconds before a row whose call failed on the network is tried again."""
+    return min(2.0 ** min(row.attempts, 6), 60.0)
 
 
 def _broadcast(row: outbox.OutboxRow) -> bool:

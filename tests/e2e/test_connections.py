@@ -78,6 +78,7 @@ async def test_nothing_listening_is_a_network_error_that_does_not_show_the_token
         with pytest.raises(NetworkError) as caught:
             await bot.do_api_request("getMe")
         assert not isinstance(caught.value, TimedOut)
+        assert caught.value.message.startswith("aiohttp.ClientConnector"), "named by our backend, not PTB's fallback"
         assert TOKEN not in str(caught.value) and TOKEN.split(":")[1] not in str(caught.value)
     finally:
         await bot.shutdown()
