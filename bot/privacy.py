@@ -1,7 +1,12 @@
 """Pseudonyms, field encryption and log redaction: what keeps a young person's identity out of reach.
 
-One SECRET_KEY is stretched (HKDF) into two independent keys: one for keyed hashes of Telegram user ids
-(lookups without storing the id), one for Fernet encryption of chat ids, raw updates and outgoing payloads.
+One SECRET_KEY is stretched (HKDF) into independent keys: one for keyed hashes of Telegram user ids (lookups
+without storing the id), one for the encryption of chat ids, raw updates, outgoing payloads and notes.
+
+Values are encrypted with AES-256-GCM (cryptography's AESGCM), a random 96-bit nonce each. They used to be Fernet
+tokens (AES-128-CBC with HMAC-SHA256): those are still read, and `anlaufstelle rotate-key` rewrites them. Every
+message a young person sends is encrypted twice and decrypted twice (stored update, outgoing copy), and Fernet's
+work in Python was a tenth of the relay's CPU (benchmarks/); AESGCM is one call into OpenSSL.
 """
 
 from __future__ import annotations
@@ -10,12 +15,20 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import re
 from typing import IO
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+# A value: this version byte, the nonce, then AESGCM's ciphertext and tag. (A Fernet token starts with "g": its
+# version byte 0x80 in base64.)
+_GCM = b"\x02"
+_NONCE = 12
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
@@ -32,6 +45,8 @@ class Keyring:
     def __init__(self, secret_key: str, old_keys: tuple[str, ...] = ()) -> None:
         self._pseudonym_key = _derive(secret_key, b"pseudonym v1")
         self._old_pseudonym_keys = tuple(_derive(k, b"pseudonym v1") for k in old_keys)
+        self._ciphers = tuple(AESGCM(_derive(k, b"fields v2")) for k in (secret_key, *old_keys))
+        # Fernet, for the values written before AES-GCM (read, never written).
         self._primary = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"fields v1")))
         fernets = [Fernet(base64.urlsafe_b64encode(_derive(k, b"fields v1"))) for k in old_keys]
         self._fernet = MultiFernet([self._primary, *fernets])
@@ -58,20 +73,37 @@ class Keyring:
         return [hmac.new(key, data, hashlib.sha256).hexdigest() for key in self._old_pseudonym_keys]
 
     def readable_with_first_key(self, token: bytes) -> bool:
-        try:
-            self._primary.decrypt(token)
-        except InvalidToken:
-            return False
-        return True
+        return self._open(token, self._ciphers[:1], (self._primary,)) is not None
 
     def encrypt(self, plain: bytes) -> bytes:
-        return self._fernet.encrypt(plain)
+        nonce = os.urandom(_NONCE)
+        return _GCM + nonce + self._ciphers[0].encrypt(nonce, plain, None)
 
     def decrypt(self, token: bytes) -> bytes:
-        try:
-            return self._fernet.decrypt(token)
-        except InvalidToken as exc:
-            raise ValueError("stored value cannot be decrypted with the configured SECRET_KEY") from exc
+        plain = self._open(token, self._ciphers, (self._fernet,))
+        if plain is None:
+            raise ValueError("stored value cannot be decrypted with the configured SECRET_KEY")
+        return plain
+
+    @staticmethod
+    def _open(token: bytes, ciphers: tuple[AESGCM, ...], fernets: tuple[Fernet | MultiFernet, ...]) -> bytes | None:
+        """The plain value, if one of these keys opens it; None if none does."""
+        if token[:1] == _GCM:
+            if len(token) < 1 + _NONCE + 16:  # (not even the tag)
+                return None
+            nonce, sealed = token[1 : 1 + _NONCE], token[1 + _NONCE :]
+            for cipher in ciphers:
+                try:
+                    return cipher.decrypt(nonce, sealed, None)
+                except InvalidTag:
+                    continue
+            return None
+        for fernet in fernets:
+            try:
+                return fernet.decrypt(token)
+            except InvalidToken:
+                continue
+        return None
 
     def encrypt_int(self, value: int) -> bytes:
         return self.encrypt(str(value).encode())
@@ -80,11 +112,11 @@ class Keyring:
         return int(self.decrypt(token))
 
     def rotate(self, token: bytes) -> bytes:
-        """The value encrypted with the first key (it may be under any listed key)."""
-        try:
-            return self._fernet.rotate(token)
-        except InvalidToken as exc:
-            raise ValueError("stored value cannot be decrypted with any key in SECRET_KEY") from exc
+        """The value encrypted with the first key (it may be under any listed key, or a Fernet token)."""
+        plain = self._open(token, self._ciphers, (self._fernet,))
+        if plain is None:
+            raise ValueError("stored value cannot be decrypted with any key in SECRET_KEY")
+        return self.encrypt(plain)
 
 
 # Numbers of six or more digits are chat ids, user ids or phone numbers as far as logs are concerned.

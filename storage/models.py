@@ -18,7 +18,7 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_key: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC of the Telegram user id
-    chat_id_enc: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet of the private chat id
+    chat_id_enc: Mapped[bytes] = mapped_column(LargeBinary)  # the private chat id, encrypted (bot.privacy)
     language: Mapped[str] = mapped_column(String(8))
     nickname: Mapped[str | None] = mapped_column(String(64))
     age_band: Mapped[str | None] = mapped_column(String(16))
@@ -72,7 +72,7 @@ class OutboxMessage(Base):
     priority: Mapped[int] = mapped_column(Integer)  # lower is sooner
     lane: Mapped[str] = mapped_column(String(40))  # per-chat ordering and pacing; no raw id
     method: Mapped[str] = mapped_column(String(40))
-    payload_enc: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet of the JSON parameters
+    payload_enc: Mapped[bytes] = mapped_column(LargeBinary)  # the JSON parameters, encrypted
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     user_key: Mapped[str | None] = mapped_column(String(64))  # for deletion before a contact exists
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

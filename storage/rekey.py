@@ -1,9 +1,9 @@
 """Key rotation in the database: every encrypted column re-encrypted, every pseudonym re-hashed.
 
-The columns are found, not listed: every LargeBinary column whose name ends in ``_enc`` holds a Fernet token, and
-every column named ``user_key`` holds a pseudonym (the keyed hash of a Telegram user id). A table added later
-that follows these names is rotated too. Each value is replaced only if it is still the value that was read, so
-the running bot may go on writing meanwhile.
+The columns are found, not listed: every LargeBinary column whose name ends in ``_enc`` holds an encrypted value
+(bot.privacy), and every column named ``user_key`` holds a pseudonym (the keyed hash of a Telegram user id). A
+table added later that follows these names is rotated too. Each value is replaced only if it is still the value
+that was read, so the running bot may go on writing meanwhile.
 """
 
 from __future__ import annotations

@@ -63,3 +63,35 @@ def test_a_key_list_puts_the_new_key_first_and_still_reads_and_finds_under_the_o
         load_settings(_env_file=None, secret_key=f"{new},short")
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET_TOKEN"):
         load_settings(_env_file=None, webhook_secret_token="no spaces allowed")
+
+
+def test_values_are_aes_gcm_and_a_changed_byte_or_another_key_is_refused() -> None:
+    ring = Keyring("a" * 40)
+    first, second = ring.encrypt(b"chat 42"), ring.encrypt(b"chat 42")
+    assert first != second and first[:1] == b"\x02"  # a fresh nonce each time; the version byte
+    assert ring.decrypt(first) == b"chat 42" and ring.readable_with_first_key(first)
+    changed = first[:-1] + bytes([first[-1] ^ 1])
+    for refused in (changed, first[:5], Keyring("b" * 40).encrypt(b"chat 42")):
+        assert not ring.readable_with_first_key(refused)
+        with pytest.raises(ValueError, match="SECRET_KEY"):
+            ring.decrypt(refused)
+
+
+def test_fernet_values_of_earlier_versions_are_still_read_and_rotated_to_aes_gcm() -> None:
+    import base64
+
+    from cryptography.fernet import Fernet
+
+    from bot.privacy import _derive
+
+    old, new = "old-" + "o" * 40, "new-" + "n" * 40
+    written_by = {
+        key: Fernet(base64.urlsafe_b64encode(_derive(key, b"fields v1"))).encrypt(b"chat 42") for key in (old, new)
+    }
+    ring = Keyring.from_setting(f"{new},{old}")
+    assert ring.decrypt(written_by[old]) == ring.decrypt(written_by[new]) == b"chat 42"
+    assert ring.readable_with_first_key(written_by[new]) and not ring.readable_with_first_key(written_by[old])
+    rotated = ring.rotate(written_by[old])
+    assert rotated[:1] == b"\x02" and Keyring(new).decrypt(rotated) == b"chat 42"
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        Keyring("other-" + "x" * 40).decrypt(written_by[new])
