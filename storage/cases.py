@@ -11,6 +11,7 @@ from sqlalchemy import ColumnClause, bindparam, func, literal_column, select, up
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import later
 from storage.base import flushed, table_of, utcnow
 from storage.models import Case, CaseMessage, Contact, StaffMember
 
@@ -72,6 +73,7 @@ OPEN: ColumnClause[str] = literal_column("'open'")
 _OPEN_FOR_CONTACT = select(_CASES).where(_CASES.c.contact_id == bindparam("contact"), _CASES.c.status == OPEN)
 _MESSAGES = table_of(CaseMessage)
 _NEW_MESSAGE = _MESSAGES.insert()
+later.leaves_alone(_NEW_MESSAGE)  # (a new row of a table nothing waits for: storage.later)
 _LANDED = {
     column: update(_MESSAGES).where(_MESSAGES.c.id == bindparam("row")).values({column: bindparam("landed")})
     for column in ("staff_message_id", "youth_message_id")
@@ -103,6 +105,7 @@ async def by_topic(session: AsyncSession, topic_id: int) -> CaseDTO | None:
 async def create(session: AsyncSession, contact_id: int, new_alias: Callable[[], str]) -> CaseDTO:
     """A new open case. A second open case for the same person is refused by the database (partial unique
     index); then the one that won is returned. An alias that happens to exist already is drawn again."""
+    await later.written(session)  # (before a savepoint)
     for _attempt in range(10):
         try:
             async with session.begin_nested():

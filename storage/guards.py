@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import later
 from storage.base import table_of
 from storage.models import ContactGuard
 
@@ -39,6 +40,14 @@ _SAVE_BUCKET = (
 )
 
 
+def waiting_bucket(session: AsyncSession, guard: GuardDTO) -> GuardDTO:
+    """The guard as read, with the bucket an update of the same batch saved and that is still waiting."""
+    mine = [params for params in later.waiting(session, _SAVE_BUCKET) if params["contact"] == guard.contact_id]
+    if not mine:
+        return guard
+    return replace(guard, tokens=mine[-1]["tokens"], checked_at=mine[-1]["at"], told=mine[-1]["told"])
+
+
 def from_row(row: Any) -> GuardDTO:
     """From a row of the table, or anything with its columns as attributes (storage.senders)."""
     return GuardDTO(row.contact_id, row.tokens, row.checked_at, row.told, row.blocked_at, row.block_told)
@@ -60,9 +69,10 @@ async def _row(session: AsyncSession, contact_id: int, now: datetime, full: floa
 async def save_bucket(
     session: AsyncSession, contact_id: int, tokens: float, at: datetime, told: int, exists: bool = False
 ) -> None:
-    """`exists`: the caller has just read the row (one UPDATE then, without reading it again)."""
+    """`exists`: the caller has just read the row (one UPDATE then, without reading it again, which waits for the
+    commit with the batch's others: storage.later; `waiting_bucket` tells what it will be)."""
     if exists:
-        await session.execute(_SAVE_BUCKET, {"contact": contact_id, "tokens": tokens, "at": at, "told": told})
+        await later.add(session, _SAVE_BUCKET, [{"contact": contact_id, "tokens": tokens, "at": at, "told": told}])
         return
     row = await _row(session, contact_id, at, tokens)
     row.tokens, row.checked_at, row.told = tokens, at, told

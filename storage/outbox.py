@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import later
 from storage.base import table_of, utcnow
 from storage.models import OutboxMessage
 
@@ -71,7 +72,7 @@ async def add(session: AsyncSession, rows: list[NewOutboxRow]) -> None:
         }
         for row in rows
     ]
-    await session.execute(_ADD, values)
+    await later.add(session, _ADD, values)  # at the commit at the latest, with the batch's other rows
 
 
 async def due(

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import later
 from storage.models import Case, CaseMessage, Contact, OfficeDigest, StaffMember
 from storage.staff import StaffDTO
 
@@ -119,6 +120,7 @@ async def claim_digest(session: AsyncSession, opening_at: datetime, now: datetim
     """True for the first claim of an opening's digest; every later claim (a restart, a second run) is False."""
     if await session.get(OfficeDigest, opening_at) is not None:
         return False
+    await later.written(session)  # (before a savepoint)
     try:
         async with session.begin_nested():
             session.add(OfficeDigest(opening_at=opening_at, sent_at=now))

@@ -1,0 +1,89 @@
+"""Writes that wait for the end of the transaction, to go as one statement each instead of one per update.
+
+The processor handles a batch of updates in one transaction (bot.delivery.intake), and a relayed message wrote
+two rows nobody reads before the commit: its outgoing copy (storage.outbox) and the young person's flood bucket
+(storage.guards). Each was a statement of its own, a tenth of the relay's CPU (benchmarks/); waiting, the batch's
+rows go together, with the DB-API's executemany (one round trip on PostgreSQL).
+
+What waits is written before anything could see it missing: before the commit, before the ORM flushes, and
+before any statement of the session that is not known to leave it alone (`leaves_alone`: a statement that reads
+none of these tables, or whose caller accounts for what waits, as storage.senders does for the bucket). On a
+rollback it is dropped with everything else of the transaction. Nothing may wait when a savepoint begins
+(`written` first: what waited would otherwise be written inside it, and lost with its rollback), and nothing
+waits inside one. A session that never writes anything this way pays one dictionary lookup per statement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql import Executable
+
+_WAITING = "anlaufstelle.later"  # in Session.info: statement -> the parameters waiting for it, in order
+_LEAVE_ALONE: set[int] = set()  # ids of statements built once, at import
+
+
+async def add(session: AsyncSession, statement: Executable, params: list[dict[str, Any]]) -> None:
+    """Run `statement` with these parameters before the session's transaction commits."""
+    if not params:
+        return
+    if session.in_nested_transaction():
+        await session.execute(statement, params)
+        return
+    session.info.setdefault(_WAITING, {}).setdefault(statement, []).extend(params)
+
+
+async def written(session: AsyncSession) -> None:
+    """Write what waits, now (before a savepoint)."""
+    if _WAITING in session.info:
+        await session.run_sync(_write)
+
+
+def waiting(session: AsyncSession, statement: Executable) -> list[dict[str, Any]]:
+    """The parameters still waiting for `statement`, oldest first."""
+    return list(session.info.get(_WAITING, {}).get(statement, ()))
+
+
+def leaves_alone(*statements: Executable) -> None:
+    """These statements (built once) may run while writes wait: they read none of the tables written this way, or
+    their callers account for what waits."""
+    _LEAVE_ALONE.update(id(statement) for statement in statements)
+
+
+def _write(session: Session) -> None:
+    batches = session.info.pop(_WAITING, None)
+    if batches:
+        connection = session.connection()
+        for statement, params in batches.items():
+            connection.execute(statement, params)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    if _WAITING in state.session.info and id(state.statement) not in _LEAVE_ALONE:
+        _write(state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    _write(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested and _WAITING in session.info:
+        raise RuntimeError("writes wait for the commit: storage.later.written before a savepoint")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:  # (what waits is older than any savepoint: nothing waits while one is open, see add)
+        session.info.pop(_WAITING, None)

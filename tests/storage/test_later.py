@@ -1,0 +1,119 @@
+"""Writes that wait for the end of the transaction (storage.later), on both databases: the outbox's new rows and the
+flood bucket. Nothing that waits is lost or seen missing: not by a read in the same transaction, not by a deletion
+that should take it along, not after a savepoint's rollback; a rollback drops it; and a batch's rows go together."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.delivery.outgoing import STAFF_LANE, private_lane
+from storage import cases, contacts, guards, later, outbox, senders
+from storage.base import utcnow
+from storage.engine import create_engine, session_factory
+from storage.models import ContactGuard, OutboxMessage
+
+ALIASES = (f"K-L{i:03d}" for i in itertools.count())
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+def reply_to(user_key: str) -> outbox.NewOutboxRow:
+    return outbox.NewOutboxRow(20, private_lane(user_key), "sendMessage", b"x", None, user_key)
+
+
+async def waiting_rows(engine: AsyncEngine) -> int:
+    async with session_factory(engine)() as session:
+        return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+
+async def test_new_outbox_rows_are_seen_in_the_transaction_and_kept_by_the_commit(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        await outbox.add(session, [reply_to("k1"), reply_to("k1")])
+        assert await outbox.pending_in_lane(session, private_lane("k1")) != []  # a read writes them first
+        await outbox.add(session, [reply_to("k2")])
+    assert await waiting_rows(engine) == 3
+
+
+async def test_a_rollback_drops_them_and_a_savepoints_rollback_does_not(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session:
+        await session.begin()
+        await outbox.add(session, [reply_to("k1")])
+        await session.rollback()  # (the update failed)
+        await session.commit()
+    assert await waiting_rows(engine) == 0
+    async with session_factory(engine)() as session, session.begin():
+        await outbox.add(session, [reply_to("k1")])
+        with pytest.raises(RuntimeError, match="before a savepoint"):
+            await session.begin_nested()  # what waits would be written inside it
+        await later.written(session)
+        nested = await session.begin_nested()
+        await outbox.add(session, [reply_to("k2")])  # inside the savepoint: written at once, dropped with it
+        await nested.rollback()
+    async with session_factory(engine)() as session:
+        lanes = (await session.scalars(select(OutboxMessage.lane))).all()
+    assert lanes == [private_lane("k1")]
+
+
+async def test_a_deletion_in_the_same_transaction_takes_the_waiting_rows_along(engine: AsyncEngine) -> None:
+    """Someone writes and then deletes their data, both in one batch of updates (bot.erasure)."""
+    async with session_factory(engine)() as session, session.begin():
+        await contacts.create(session, contacts.NewContact("k1", b"chat", "en", None))
+    async with session_factory(engine)() as session, session.begin():
+        await outbox.add(session, [reply_to("k1")])
+        assert await contacts.delete_everything(session, "k1")
+    assert await waiting_rows(engine) == 0
+
+
+async def test_the_flood_bucket_saved_by_an_earlier_update_is_what_the_next_one_reads(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        person = await contacts.create(session, contacts.NewContact("k1", b"chat", "en", None))
+        await guards.save_bucket(session, person.id, 5.0, utcnow(), 0)  # (a new row: written at once)
+    later_on = utcnow() + timedelta(seconds=1)
+    async with session_factory(engine)() as session, session.begin():
+        await guards.save_bucket(session, person.id, 4.0, utcnow(), 0, exists=True)
+        await guards.save_bucket(session, person.id, 3.0, later_on, 1, exists=True)
+        found = await senders.find(session, "k1", 1)
+        assert found.guard is not None and (found.guard.tokens, found.guard.checked_at, found.guard.told) == (
+            3.0,
+            later_on,
+            1,
+        )
+    async with session_factory(engine)() as session:
+        stored = await session.get(ContactGuard, person.id)
+    assert stored is not None and stored.tokens == 3.0 and stored.told == 1
+
+
+async def test_a_batch_of_relayed_messages_writes_its_outbox_rows_and_buckets_together(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        people = [await contacts.create(session, contacts.NewContact(f"k{n}", b"chat", "en", None)) for n in range(3)]
+        for person in people:
+            await guards.save_bucket(session, person.id, 5.0, utcnow(), 0)
+            await cases.create(session, person.id, lambda: next(ALIASES))
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.split()[0] + " " + statement.split()[2 if statement.startswith("INSERT") else 1])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    async with session_factory(engine)() as session, session.begin():
+        for n, person in enumerate(people):  # what handlers.relay does for each text
+            found = await senders.find(session, f"k{n}", n)
+            assert found.open_case is not None and found.guard is not None
+            await guards.save_bucket(session, person.id, found.guard.tokens - 1, utcnow(), 0, exists=True)
+            entry = await cases.record_message(session, found.open_case.id, "in", "text", youth_message_id=n)
+            row = outbox.NewOutboxRow(10, STAFF_LANE, "copyMessage", b"x", person.id, None, found.open_case.id, entry)
+            await outbox.add(session, [row])
+    event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert statements.count("INSERT outbox") == 1 and statements.count("UPDATE contact_guards") == 1
+    assert await waiting_rows(engine) == 3
