@@ -217,8 +217,15 @@ class CrisisMatcher:
                 for key in {word} | _deletions(word):
                     index.setdefault(key, set()).add(wid)
         self._prefix_lengths = sorted({len(word) for word in self._prefix})
+        # A number (a time, a date, a phone number) is read as a word only if a term could match it: a word of
+        # digits, or one that a single edit makes one. Otherwise it costs the lookups of a new word every time.
+        self._numbers_match = any(
+            sum(not c.isdigit() for c in word) <= (1 if fuzzy else 0) for word, _, fuzzy in self._words
+        )
 
     def _token_ids(self, token: str) -> frozenset[int]:
+        if token.isdigit() and not self._numbers_match:
+            return frozenset()
         found: set[int] = set()
         for word in variants(token):
             found |= self._exact.get(word, set())

@@ -149,6 +149,17 @@ def test_whole_words_prefixes_alternatives_and_groups() -> None:
     assert matcher.match("schlagzeug und ritzenreiniger") is None
 
 
+def test_numbers_are_words_only_when_a_term_could_be_one() -> None:
+    """A number is looked up only if a term is a number, or a typo away from one (numbers in a message, times or
+    phone numbers, are otherwise new words each time: the lookups of a word the cache has not seen)."""
+    plain = _matcher(suicide=["selbstmord"], exclude=["ps5"])
+    assert plain.token_ids("0151234567") == frozenset() and plain.match("ruf 0151234567 an") is None
+    assert plain.match("selbstmord 0151234567") is not None
+    numbers = _matcher(suicide=["=110"], self_harm=["x12345"])  # an exact number; six letters, one a typo away
+    assert numbers.match("ich rufe 110") is not None
+    assert numbers.match("code 912345") is not None
+
+
 def test_one_typo_from_six_letters_unless_exact() -> None:
     matcher = _matcher(suicide=["selbstmord", "freitod*"], self_harm=["=ritzen", "ritze"])
     assert matcher.match("selbstmrod") is not None  # swapped letters
