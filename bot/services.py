@@ -26,6 +26,9 @@ class Services:
     # The sessions of the poll, process and send loops: short statements, on SQLite run on the event loop's thread
     # (storage.engine.loop_session_factory); elsewhere like `sessions`.
     loops: async_sessionmaker[AsyncSession]
+    # The sender's record of a sent message: statements each safe alone, on PostgreSQL each its own transaction
+    # (storage.engine.record_session_factory); on SQLite like `loops`.
+    records: async_sessionmaker[AsyncSession]
     # Long reads that must agree (the committee report): one snapshot, no write lock, on SQLite off the event loop's
     # thread (storage.engine.snapshot_session_factory).
     snapshots: async_sessionmaker[AsyncSession]
@@ -38,6 +41,7 @@ def build_services(settings: Settings, secret_key: str, clock: Clock | None = No
         create_engine,
         loop_session_factory,
         read_session_factory,
+        record_session_factory,
         session_factory,
         snapshot_session_factory,
     )
@@ -52,5 +56,6 @@ def build_services(settings: Settings, secret_key: str, clock: Clock | None = No
         clock=clock or SystemClock(),
         reads=read_session_factory(engine),
         loops=loop_session_factory(engine),
+        records=record_session_factory(engine),
         snapshots=snapshot_session_factory(engine),
     )

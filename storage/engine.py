@@ -125,6 +125,16 @@ def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine.execution_options(**{READS_ONLY: True, INLINE: True}), expire_on_commit=False)
 
 
+def record_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a few writes each of which is safe alone, in an order that makes a crash between them harmless:
+    the sender's record of a message it sent (bot.delivery.results). On PostgreSQL through autocommit, each
+    statement its own transaction: a BEGIN and a COMMIT are a round trip each, and they had been half of the
+    sender's. On SQLite a transaction costs no trip: `loop_session_factory`'s sessions."""
+    if engine.dialect.name != "sqlite":
+        return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    return loop_session_factory(engine)
+
+
 def snapshot_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for long reads that must agree with each other (the committee report: seconds at scale, and its
     figures add up): one snapshot of the database and no write lock, so the loops go on writing meanwhile. On

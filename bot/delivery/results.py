@@ -38,9 +38,20 @@ class Recorder:
         self._topics.pop(case_id, None)
 
     async def sent(self, row: outbox.OutboxRow, result: Any) -> None:
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        if _recorded_alone(row):
+            # Most of what goes out: a young person's message copied into their topic, an answer, a reply. At most
+            # two statements, each safe alone (services.records: on PostgreSQL no BEGIN and COMMIT, two round trips
+            # fewer per message); the row is marked last, so a crash before that sends it again, as any crash
+            # before the record does, and the new copy is mapped.
+            async with self._services.records() as session, session.begin():
+                if message_id is not None and row.case_message_id is not None and row.kind.startswith("relay"):
+                    place = (message_id, None) if row.kind == "relay_in" else (None, message_id)
+                    await cases.map_sent(session, [(row.case_message_id, *place)])
+                await outbox.mark_sent(session, row.id)
+            return
         async with self._services.loops() as session, session.begin():
             await outbox.mark_sent(session, row.id)
-            message_id = result.get("message_id") if isinstance(result, dict) else None
             if row.kind == "topic" and row.case_id is not None and isinstance(result, dict):
                 self._topics[row.case_id] = int(result["message_thread_id"])
                 await cases.set_topic(session, row.case_id, self._topics[row.case_id])
@@ -65,13 +76,13 @@ class Recorder:
         """A case's relayed texts went together (copyMessages): each copy's place in the topic, in their order. When
         Telegram copied fewer (a text deleted by the young person meanwhile), which one is missing is not known:
         none is mapped then (a reply to one of them reaches the young person without its quote)."""
-        async with self._services.loops() as session, session.begin():
-            await outbox.mark_sent(session, *(row.id for row in rows))
+        async with self._services.records() as session, session.begin():  # (as in `sent`)
             if len(copies) == len(rows):
                 landed = zip(rows, copies, strict=True)
                 await cases.map_sent(session, [(r.case_message_id, c, None) for r, c in landed if r.case_message_id])
             else:
                 log.warning("Telegram copied %d of %d texts; where they are is not kept", len(copies), len(rows))
+            await outbox.mark_sent(session, *(row.id for row in rows))
 
     async def retry_later(self, row: outbox.OutboxRow, seconds: float, reason: str) -> None:
         async with self._services.loops() as session, session.begin():
@@ -182,3 +193,13 @@ class Recorder:
                 reason=detail or "?",
             )
         await self._add(session, STAFF_LANE, {"chat_id": settings.staff_chat_id, "text": text}, case_id)
+
+
+def _recorded_alone(row: outbox.OutboxRow) -> bool:
+    """Whether all a sent row needs recorded is itself and its place in the case's map: no topic, no texts merged
+    into it, no bus announcement's progress."""
+    if row.announcement_id is not None:
+        return False
+    if row.kind == "relay_in":
+        return row.method == "copyMessage" and row.case_message_id is not None
+    return row.kind in ("relay_out", "reply", "notice")
