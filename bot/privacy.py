@@ -3,10 +3,12 @@
 One SECRET_KEY is stretched (HKDF) into independent keys: one for keyed hashes of Telegram user ids (lookups
 without storing the id), one for the encryption of chat ids, raw updates, outgoing payloads and notes.
 
-Values are encrypted with AES-256-GCM (cryptography's AESGCM), a random 96-bit nonce each. They used to be Fernet
-tokens (AES-128-CBC with HMAC-SHA256): those are still read, and `anlaufstelle rotate-key` rewrites them. Every
-message a young person sends is encrypted twice and decrypted twice (stored update, outgoing copy), and Fernet's
-work in Python was a tenth of the relay's CPU (benchmarks/); AESGCM is one call into OpenSSL.
+Values are encrypted with AES-256-GCM (cryptography's AESGCM), a random 96-bit nonce each (NIST's bound for
+random nonces, 2^32 values under one key, is far beyond this bot's). They used to be Fernet tokens (AES-128-CBC
+with HMAC-SHA256): those are still read, and `anlaufstelle rotate-key` rewrites them. Every message a young
+person sends is encrypted twice and decrypted twice (stored update, outgoing copy); Fernet's work in Python was
+about a tenth of py-spy's samples of the relay (benchmarks/), 10 and 14 µs to encrypt and decrypt an update
+here, AESGCM's one call into OpenSSL 1.4 and 1.2 µs.
 """
 
 from __future__ import annotations

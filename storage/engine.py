@@ -129,7 +129,8 @@ def record_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     """Sessions for a few writes each of which is safe alone, in an order that makes a crash between them harmless:
     the sender's record of a message it sent (bot.delivery.results). On PostgreSQL through autocommit, each
     statement its own transaction: a BEGIN and a COMMIT are a round trip each, and they had been half of the
-    sender's. On SQLite a transaction costs no trip: `loop_session_factory`'s sessions."""
+    round trips of recording a sent message. On SQLite a transaction costs no trip: `loop_session_factory`'s
+    sessions."""
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
     return loop_session_factory(engine)
