@@ -155,7 +155,7 @@ def test_numbers_are_words_only_when_a_term_could_be_one() -> None:
     plain = _matcher(suicide=["selbstmord"], exclude=["ps5"])
     assert plain.token_ids("0151234567") == frozenset() and plain.match("ruf 0151234567 an") is None
     assert plain.match("selbstmord 0151234567") is not None
-    numbers = _matcher(suicide=["=110"], self_harm=["x12345"])  # an exact number; six letters, one a typo away
+    numbers = _matcher(suicide=["=110"], self_harm=["x12345"])  # a number; six characters, a typo from a number
     assert numbers.match("ich rufe 110") is not None
     assert numbers.match("code 912345") is not None
 
