@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import later
@@ -28,11 +28,11 @@ class GuardDTO:
         return self.blocked_at is not None
 
 
-# The flood bucket is read and written on the table, with statements built once (storage.base.table_of): every message
-# to the team passes here. Whatever changes a guard through the ORM (block, unblock) flushes at once, so these
-# reads see it; the objects those load may hold an older bucket, which they never write back.
+# The flood bucket is read with the sender (storage.senders) and written on the table, with a statement built once
+# (storage.base.table_of): every message to the team passes here. Whatever changes a guard through the ORM (block,
+# unblock) flushes at once, so that read sees it; the objects those load may hold an older bucket, which they never
+# write back (and loading them writes the waiting bucket first: storage.later).
 _GUARDS = table_of(ContactGuard)
-_GET = select(_GUARDS).where(_GUARDS.c.contact_id == bindparam("contact"))
 _SAVE_BUCKET = (
     update(_GUARDS)
     .where(_GUARDS.c.contact_id == bindparam("contact"))
@@ -51,11 +51,6 @@ def waiting_bucket(session: AsyncSession, guard: GuardDTO) -> GuardDTO:
 def from_row(row: Any) -> GuardDTO:
     """From a row of the table, or anything with its columns as attributes (storage.senders)."""
     return GuardDTO(row.contact_id, row.tokens, row.checked_at, row.told, row.blocked_at, row.block_told)
-
-
-async def get(session: AsyncSession, contact_id: int) -> GuardDTO | None:
-    row = (await session.execute(_GET, {"contact": contact_id})).first()
-    return None if row is None else from_row(row)
 
 
 async def _row(session: AsyncSession, contact_id: int, now: datetime, full: float) -> ContactGuard:

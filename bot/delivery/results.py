@@ -61,14 +61,9 @@ class Recorder:
                 # A deleted case's id may come again (SQLite reuses the highest): it must not find the old topic.
                 thread = json.loads(self._services.keyring.decrypt(row.payload_enc)).get("message_thread_id")
                 self._topics = {case: topic for case, topic in self._topics.items() if topic != thread}
-            elif row.kind in ("relay_in", "card") and message_id is not None:
-                if row.method == "copyMessage" and row.case_message_id is not None:
-                    delivered = [row.case_message_id]  # combining makes a sendMessage: a copy is one message
-                else:
-                    delivered = await outbox.merged_case_messages(session, row.id)
+            elif row.kind in ("relay_in", "card") and message_id is not None:  # texts combined into one message
+                delivered = await outbox.merged_case_messages(session, row.id)
                 await cases.map_sent(session, [(case_message, message_id, None) for case_message in delivered])
-            elif row.kind == "relay_out" and message_id is not None and row.case_message_id is not None:
-                await cases.map_sent(session, [(row.case_message_id, None, message_id)])
             if row.announcement_id is not None:  # a bus announcement: its progress, now and then
                 await self._progress.settled(session, row.announcement_id)
 
