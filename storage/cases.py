@@ -72,8 +72,9 @@ _CASES = table_of(Case)
 OPEN: ColumnClause[str] = literal_column("'open'")
 _OPEN_FOR_CONTACT = select(_CASES).where(_CASES.c.contact_id == bindparam("contact"), _CASES.c.status == OPEN)
 _MESSAGES = table_of(CaseMessage)
-_NEW_MESSAGE = _MESSAGES.insert()
-later.leaves_alone(_NEW_MESSAGE)  # (a new row of a table nothing waits for: storage.later)
+# Waits for the commit (storage.later.add_row): a batch's relayed messages are written with one statement, their
+# outbox rows given the ids.
+_NEW_MESSAGE = _MESSAGES.insert().returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 _LANDED = {
     column: update(_MESSAGES).where(_MESSAGES.c.id == bindparam("row")).values({column: bindparam("landed")})
     for column in ("staff_message_id", "youth_message_id")
@@ -193,8 +194,9 @@ async def record_message(
     staff_id: int | None = None,
     text_enc: bytes | None = None,
     created_at: datetime | None = None,  # the bot's clock (the morning digest counts by it); default: now
-) -> int:
-    """Its id. An INSERT on the table: nothing of it is loaded as an ORM object."""
+) -> later.Key:
+    """Its id, once the row is written: by the commit at the latest, before anything reads the table (storage.later).
+    An INSERT on the table: nothing of it is loaded as an ORM object."""
     values = {
         "case_id": case_id,
         "direction": direction,
@@ -205,8 +207,7 @@ async def record_message(
         "text_enc": text_enc,
         "created_at": created_at or utcnow(),
     }
-    result = await session.execute(_NEW_MESSAGE, values)
-    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+    return await later.add_row(session, _NEW_MESSAGE, values)
 
 
 async def staff_copy_of(session: AsyncSession, case_id: int, youth_message_id: int) -> int | None:

@@ -11,6 +11,11 @@ none of these tables, or whose caller accounts for what waits, as storage.sender
 rollback it is dropped with everything else of the transaction. Nothing may wait when a savepoint begins
 (`written` first: what waited would otherwise be written inside it, and lost with its rollback), and nothing
 waits inside one. A session that never writes anything this way pays one dictionary lookup per statement.
+
+A new row whose id another waiting row needs waits too (`add_row`, for the case message that a relayed copy's
+outbox row refers to): its id is a `Key`, filled in when the row is written, and written rows that were given it
+get its value. Such rows are written first, with one INSERT … RETURNING (SQLAlchemy's "insertmanyvalues", which
+keeps their order); they may not refer to a key themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import Executable
 
 _WAITING = "anlaufstelle.later"  # in Session.info: statement -> the parameters waiting for it, in order
+_KEYS = "anlaufstelle.later.keys"  # in Session.info: an add_row statement -> the keys of its waiting rows, in order
 _LEAVE_ALONE: set[int] = set()  # ids of statements built once, at import
 
 
@@ -42,6 +48,32 @@ async def written(session: AsyncSession) -> None:
         await session.run_sync(_write)
 
 
+class Key:
+    """The id of a row whose INSERT waits (add_row): None until it is written. A waiting row may be given it as a
+    parameter's value."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, row_id: int | None = None) -> None:
+        self.id = row_id
+
+
+async def add_row(session: AsyncSession, statement: Executable, values: dict[str, Any]) -> Key:
+    """Insert a row before the transaction commits. `statement`: an INSERT … RETURNING its id only, built once with
+    sort_by_parameter_order=True."""
+    if session.in_nested_transaction():
+        return Key(int((await session.execute(statement, values)).scalar_one()))
+    key = Key()
+    session.info.setdefault(_WAITING, {}).setdefault(statement, []).append(values)
+    session.info.setdefault(_KEYS, {}).setdefault(statement, []).append(key)
+    return key
+
+
+def value(item: int | Key | None) -> int | None:
+    """An id, whether it was known or waited for (None: the row is not written yet, or there is none)."""
+    return item.id if isinstance(item, Key) else item
+
+
 def waiting(session: AsyncSession, statement: Executable) -> list[dict[str, Any]]:
     """The parameters still waiting for `statement`, oldest first."""
     return list(session.info.get(_WAITING, {}).get(statement, ()))
@@ -55,10 +87,23 @@ def leaves_alone(*statements: Executable) -> None:
 
 def _write(session: Session) -> None:
     batches = session.info.pop(_WAITING, None)
-    if batches:
-        connection = session.connection()
-        for statement, params in batches.items():
-            connection.execute(statement, params)
+    keyed = session.info.pop(_KEYS, None)
+    if not batches:
+        return
+    connection = session.connection()
+    for statement, keys in (keyed or {}).items():  # rows that others refer to first
+        ids = connection.execute(statement, batches.pop(statement)).scalars().all()
+        for key, row_id in zip(keys, ids, strict=True):
+            key.id = row_id
+    for params in batches.values():  # then the others, given the ids (also of rows written before)
+        for row in params:
+            for name, item in row.items():
+                if isinstance(item, Key):
+                    if item.id is None:
+                        raise RuntimeError("a waiting row refers to a row that was not written")
+                    row[name] = item.id
+    for statement, params in batches.items():
+        connection.execute(statement, params)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -87,3 +132,4 @@ def _savepoint(session: Session, transaction: SessionTransaction) -> None:
 def _after_rollback(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:  # (what waits is older than any savepoint: nothing waits while one is open, see add)
         session.info.pop(_WAITING, None)
+        session.info.pop(_KEYS, None)

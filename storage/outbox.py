@@ -39,7 +39,7 @@ class NewOutboxRow:
     contact_id: int | None
     user_key: str | None
     case_id: int | None = None
-    case_message_id: int | None = None
+    case_message_id: int | later.Key | None = None  # (a waiting case message: storage.later.add_row)
     kind: str = "reply"
     announcement_id: int | None = None  # a bus announcement's message to one subscriber
     not_before: datetime | None = None  # held back until then (None: at once)

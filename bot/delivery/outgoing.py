@@ -14,6 +14,8 @@ from typing import Any
 
 from telegram import InputFile
 
+from storage import later
+
 Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
 
@@ -53,7 +55,7 @@ class Outgoing:
     contact_id: int | None = None
     user_key: str | None = None
     case_id: int | None = None  # messages into a case topic get its message_thread_id when they are sent
-    case_message_id: int | None = None  # where the sender records the message id the copy got
+    case_message_id: int | later.Key | None = None  # where the sender records the message id the copy got
     kind: str = "reply"  # how the sender records the result: reply | topic | relay_in | relay_out | notice
     combinable_text: str | None = None  # a text relay that may be merged with others when the group is busy
     announcement_id: int | None = None  # a bus announcement's message to one subscriber (kind "broadcast")
@@ -115,7 +117,7 @@ def to_case_topic(
     case_id: int,
     *,
     kind: str = "notice",
-    case_message_id: int | None = None,
+    case_message_id: int | later.Key | None = None,
     combinable_text: str | None = None,
     contact_id: int | None = None,
     priority: Priority = Priority.RELAY,

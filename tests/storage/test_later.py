@@ -1,6 +1,7 @@
-"""Writes that wait for the end of the transaction (storage.later), on both databases: the outbox's new rows and the
-flood bucket. Nothing that waits is lost or seen missing: not by a read in the same transaction, not by a deletion
-that should take it along, not after a savepoint's rollback; a rollback drops it; and a batch's rows go together."""
+"""Writes that wait for the end of the transaction (storage.later), on both databases: the outbox's new rows, the
+case messages they refer to and the flood bucket. Nothing that waits is lost or seen missing: not by a read in the
+same transaction, not by a deletion that should take it along, not after a savepoint's rollback; a rollback drops
+it; and a batch's rows go together."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.delivery.outgoing import STAFF_LANE, private_lane
 from storage import cases, contacts, guards, later, outbox, senders
 from storage.base import utcnow
 from storage.engine import create_engine, session_factory
-from storage.models import ContactGuard, OutboxMessage
+from storage.models import CaseMessage, ContactGuard, OutboxMessage
 
 ALIASES = (f"K-L{i:03d}" for i in itertools.count())
 
@@ -115,4 +116,45 @@ async def test_a_batch_of_relayed_messages_writes_its_outbox_rows_and_buckets_to
             await outbox.add(session, [row])
     event.remove(engine.sync_engine, "before_cursor_execute", seen)
     assert statements.count("INSERT outbox") == 1 and statements.count("UPDATE contact_guards") == 1
+    # (SQLite's RETURNING keeps no order SQLAlchemy relies on: there it inserts the case messages one at a time)
+    assert statements.count("INSERT case_messages") == (1 if engine.dialect.name == "postgresql" else 3)
+    assert statements.index("INSERT case_messages") < statements.index("INSERT outbox")
     assert await waiting_rows(engine) == 3
+    async with session_factory(engine)() as session:  # each copy refers to its own case message
+        copies = select(OutboxMessage.contact_id, CaseMessage.youth_message_id).join(
+            CaseMessage, CaseMessage.id == OutboxMessage.case_message_id
+        )
+        assert sorted(tuple(row) for row in await session.execute(copies)) == [(p.id, n) for n, p in enumerate(people)]
+
+
+async def test_a_waiting_case_message_gets_its_id_before_anything_reads_it(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        person = await contacts.create(session, contacts.NewContact("k1", b"chat", "en", None))
+        case = await cases.create(session, person.id, lambda: next(ALIASES))
+    async with session_factory(engine)() as session, session.begin():
+        first = await cases.record_message(session, case.id, "in", "text", youth_message_id=7)
+        assert later.value(first) is None  # waiting
+        assert await cases.staff_copy_of(session, case.id, 7) is None  # a read of the table writes it first
+        assert later.value(first) is not None
+        await outbox.add(
+            session, [outbox.NewOutboxRow(10, STAFF_LANE, "copyMessage", b"x", person.id, None, case.id, first)]
+        )
+        assert await outbox.pending_in_lane(session, STAFF_LANE) != []  # (written with no new key waiting)
+        second = await cases.record_message(session, case.id, "in", "text", youth_message_id=8)
+        await outbox.add(
+            session, [outbox.NewOutboxRow(10, STAFF_LANE, "copyMessage", b"x", person.id, None, case.id, second)]
+        )
+    assert later.value(second) == later.value(first) + 1  # type: ignore[operator]  # (in the order written)
+    async with session_factory(engine)() as session:
+        written = (await session.scalars(select(OutboxMessage.case_message_id).order_by(OutboxMessage.id))).all()
+        assert written == [later.value(first), later.value(second)]
+    async with session_factory(engine)() as session:
+        await session.begin()
+        dropped = await cases.record_message(session, case.id, "in", "text", youth_message_id=9)
+        await outbox.add(
+            session, [outbox.NewOutboxRow(10, STAFF_LANE, "copyMessage", b"x", person.id, None, case.id, dropped)]
+        )
+        await session.rollback()
+    assert later.value(dropped) is None
+    async with session_factory(engine)() as session:
+        assert await session.scalar(select(func.count()).select_from(CaseMessage)) == 2
