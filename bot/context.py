@@ -80,6 +80,16 @@ class UnitOfWork:
                 uow.staff = await staff.by_telegram_id(session, user.id)
         return uow
 
+    @staticmethod
+    async def read_ahead(session: AsyncSession, services: Services, updates: list[Update]) -> None:
+        """Who sent the updates of a batch in their private chats, read with one statement for `open`."""
+        people = []
+        for update in updates:
+            user, chat = update.effective_user, update.effective_chat
+            if user is not None and not user.is_bot and chat is not None and chat.type == chat.PRIVATE:
+                people.append((services.keyring.user_key(user.id), user.id))
+        await senders.read_ahead(session, people)
+
     # -- who this update's person is, and how to talk to them ------------------------------------------------
 
     @property

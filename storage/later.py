@@ -16,6 +16,11 @@ A new row whose id another waiting row needs waits too (`add_row`, for the case 
 outbox row refers to): its id is a `Key`, filled in when the row is written, and written rows that were given it
 get its value. Such rows are written first, with one INSERT … RETURNING (SQLAlchemy's "insertmanyvalues", which
 keeps their order); they may not refer to a key themselves.
+
+Reads ahead rest on the same rule, the other way round: what a batch will read (`read_ahead`, storage.senders
+reads who sent each of its updates at once) holds until the session writes anything. It is forgotten at the first
+statement not known to leave it alone (a read on the allow-list changes nothing), at an ORM flush, when what waits
+is written (the flood bucket read ahead would be stale), and when the transaction ends.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy.sql import Executable
 
 _WAITING = "anlaufstelle.later"  # in Session.info: statement -> the parameters waiting for it, in order
 _KEYS = "anlaufstelle.later.keys"  # in Session.info: an add_row statement -> the keys of its waiting rows, in order
+_AHEAD = "anlaufstelle.ahead"  # in Session.info: name -> what was read ahead under it (read_ahead)
 _LEAVE_ALONE: set[int] = set()  # ids of statements built once, at import
 
 
@@ -79,6 +85,17 @@ def waiting(session: AsyncSession, statement: Executable) -> list[dict[str, Any]
     return list(session.info.get(_WAITING, {}).get(statement, ()))
 
 
+def read_ahead(session: AsyncSession, name: str, found: dict[Any, Any]) -> None:
+    """Keep what was read ahead under `name` until the session writes anything."""
+    session.info.setdefault(_AHEAD, {})[name] = found
+
+
+def ahead(session: AsyncSession, name: str) -> dict[Any, Any] | None:
+    """What was read ahead under `name`, if nothing was written since."""
+    kept = session.info.get(_AHEAD)
+    return kept.get(name) if kept else None
+
+
 def leaves_alone(*statements: Executable) -> None:
     """These statements (built once) may run while writes wait: they read none of the tables written this way, or
     their callers account for what waits."""
@@ -86,6 +103,7 @@ def leaves_alone(*statements: Executable) -> None:
 
 
 def _write(session: Session) -> None:
+    session.info.pop(_AHEAD, None)
     batches = session.info.pop(_WAITING, None)
     keyed = session.info.pop(_KEYS, None)
     if not batches:
@@ -108,7 +126,8 @@ def _write(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _before_statement(state: ORMExecuteState) -> None:
-    if _WAITING in state.session.info and id(state.statement) not in _LEAVE_ALONE:
+    info = state.session.info
+    if (_WAITING in info or _AHEAD in info) and id(state.statement) not in _LEAVE_ALONE:
         _write(state.session)
 
 
@@ -133,3 +152,9 @@ def _after_rollback(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:  # (what waits is older than any savepoint: nothing waits while one is open, see add)
         session.info.pop(_WAITING, None)
         session.info.pop(_KEYS, None)
+    session.info.pop(_AHEAD, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(_AHEAD, None)

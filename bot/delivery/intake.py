@@ -154,11 +154,10 @@ class Intake:
         try:
             async with self._services.loops() as session, session.begin():
                 claimed = await inbox.claim(session, [row.update_id for row in rows])
+                updates = [self._decode(row) for row in rows if row.update_id in claimed]  # (others: settled meanwhile)
+                await UnitOfWork.read_ahead(session, self._services, updates)
                 erased: set[int] = set()  # people whose data an update of this batch deleted
-                for row in rows:
-                    if row.update_id not in claimed:  # settled meanwhile (storage.inbox.claim)
-                        continue
-                    update = self._decode(row)
+                for update in updates:
                     if update.effective_user is not None and update.effective_user.id in erased:
                         continue  # sent after they deleted their data: settled, not handled (bot.erasure)
                     uow = await self._handle(session, update)

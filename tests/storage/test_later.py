@@ -1,7 +1,7 @@
 """Writes that wait for the end of the transaction (storage.later), on both databases: the outbox's new rows, the
 case messages they refer to and the flood bucket. Nothing that waits is lost or seen missing: not by a read in the
 same transaction, not by a deletion that should take it along, not after a savepoint's rollback; a rollback drops
-it; and a batch's rows go together."""
+it; and a batch's rows go together. And what a batch reads ahead (who sent its updates) is never read stale."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.outgoing import STAFF_LANE, private_lane
-from storage import cases, contacts, guards, later, outbox, senders
+from storage import cases, contacts, conversations, guards, later, outbox, senders
 from storage.base import utcnow
 from storage.engine import create_engine, session_factory
 from storage.models import CaseMessage, ContactGuard, OutboxMessage
@@ -107,6 +107,7 @@ async def test_a_batch_of_relayed_messages_writes_its_outbox_rows_and_buckets_to
 
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     async with session_factory(engine)() as session, session.begin():
+        await senders.read_ahead(session, [(f"k{n}", n) for n in range(3)])  # (bot.delivery.intake)
         for n, person in enumerate(people):  # what handlers.relay does for each text
             found = await senders.find(session, f"k{n}", n)
             assert found.open_case is not None and found.guard is not None
@@ -115,6 +116,7 @@ async def test_a_batch_of_relayed_messages_writes_its_outbox_rows_and_buckets_to
             row = outbox.NewOutboxRow(10, STAFF_LANE, "copyMessage", b"x", person.id, None, found.open_case.id, entry)
             await outbox.add(session, [row])
     event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert [statement for statement in statements if statement.startswith("SELECT")] == ["SELECT wanted.user_key,"]
     assert statements.count("INSERT outbox") == 1 and statements.count("UPDATE contact_guards") == 1
     # (SQLite's RETURNING keeps no order SQLAlchemy relies on: there it inserts the case messages one at a time)
     assert statements.count("INSERT case_messages") == (1 if engine.dialect.name == "postgresql" else 3)
@@ -158,3 +160,46 @@ async def test_a_waiting_case_message_gets_its_id_before_anything_reads_it(engin
     assert later.value(dropped) is None
     async with session_factory(engine)() as session:
         assert await session.scalar(select(func.count()).select_from(CaseMessage)) == 2
+
+
+async def test_who_sent_a_batch_is_read_ahead_and_read_again_once_anything_is_written(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session, session.begin():
+        known = await contacts.create(session, contacts.NewContact("k0", b"chat", "en", None))
+        await guards.save_bucket(session, known.id, 5.0, utcnow(), 0)
+        await cases.create(session, known.id, lambda: next(ALIASES))
+        await contacts.create(session, contacts.NewContact("k1", b"chat", "uk", None))
+    people = [("k0", 10), ("k1", 11), ("k2", 12), ("k0", 10)]  # k2: not known yet; k0 wrote twice
+    async with session_factory(engine)() as session:
+        plain = [await senders.find(session, *person) for person in people]
+    assert plain[0].open_case is not None and plain[2].contact is None
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    async with session_factory(engine)() as session:
+        async with session.begin():
+            await senders.read_ahead(session, people)
+            assert [await senders.find(session, *person) for person in people] == plain
+            assert len(statements) == 1  # the read ahead, and nothing else
+            await guards.save_bucket(session, known.id, 4.0, utcnow(), 1, exists=True)  # waits
+            again = await senders.find(session, "k0", 10)
+            assert again.guard is not None and again.guard.tokens == 4.0 and len(statements) == 1
+            await conversations.save(session, "k1", conversations.ConversationDTO("intake", "age"))  # the ORM
+            assert (await senders.find(session, "k1", 11)).conversation == conversations.ConversationDTO(
+                "intake", "age"
+            )
+            await senders.read_ahead(session, people)
+            await contacts.touch(session, known.id)  # a statement: what was read ahead is forgotten
+            read = len(statements)
+            touched = await senders.find(session, "k0", 10)
+            assert len(statements) == read + 1 and touched.contact is not None and plain[0].contact is not None
+            assert touched.contact.last_seen_at > plain[0].contact.last_seen_at
+            assert touched.guard is not None and touched.guard.tokens == 4.0  # (the bucket was written with it)
+            await senders.read_ahead(session, people)
+        read = len(statements)
+        async with session.begin():  # the next transaction reads anew
+            await senders.find(session, "k0", 10)
+        assert len(statements) == read + 1
+    event.remove(engine.sync_engine, "before_cursor_execute", seen)
