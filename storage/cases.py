@@ -11,7 +11,7 @@ from sqlalchemy import ColumnClause, bindparam, func, literal_column, select, up
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import later
+from storage import later, outbox
 from storage.base import flushed, table_of, utcnow
 from storage.models import Case, CaseMessage, Contact, StaffMember
 
@@ -76,9 +76,11 @@ _MESSAGES = table_of(CaseMessage)
 # outbox rows given the ids.
 _NEW_MESSAGE = _MESSAGES.insert().returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 _LANDED = {
-    column: update(_MESSAGES).where(_MESSAGES.c.id == bindparam("row")).values({column: bindparam("landed")})
+    column: update(_MESSAGES).where(_MESSAGES.c.id == bindparam("case_message")).values({column: bindparam("landed")})
     for column in ("staff_message_id", "youth_message_id")
 }
+# PostgreSQL: where a copy landed and its outbox row's mark with one statement (a data-modifying WITH).
+_LANDED_AND_SENT = {column: outbox.MARK_SENT.add_cte(statement.cte("landed")) for column, statement in _LANDED.items()}
 
 
 async def open_for_contact(session: AsyncSession, contact_id: int) -> CaseDTO | None:
@@ -235,9 +237,26 @@ async def map_sent(session: AsyncSession, landed: Sequence[tuple[int, int | None
     """Record where relayed messages landed, once the sender knows: (case message, its message in the staff
     topic, its message in the young person's chat), None where it did not go."""
     for column, place in (("staff_message_id", 1), ("youth_message_id", 2)):
-        values = [{"row": item[0], "landed": item[place]} for item in landed if item[place] is not None]
+        values = [{"case_message": item[0], "landed": item[place]} for item in landed if item[place] is not None]
         if values:
             await session.execute(_LANDED[column], values)
+
+
+async def sent_where(session: AsyncSession, column: str, sent: Sequence[tuple[int, int, int]]) -> None:
+    """Copies sent: their outbox rows marked sent, and where each landed kept in its case message's `column`
+    (staff_message_id: its message in the staff topic; youth_message_id: in the young person's chat): (outbox row,
+    case message, message id). On PostgreSQL one statement, one round trip; elsewhere the map, then the mark."""
+    if not sent:
+        return
+    now = utcnow()
+    values = [{"row": row, "case_message": message, "landed": landed, "now": now} for row, message, landed in sent]
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LANDED_AND_SENT[column], values)
+    else:
+        await session.execute(
+            _LANDED[column], [{"case_message": v["case_message"], "landed": v["landed"]} for v in values]
+        )
+        await session.execute(outbox.MARK_SENT, [{"row": v["row"], "now": now} for v in values])
 
 
 async def staff_message_recorded(session: AsyncSession, case_id: int, staff_message_id: int) -> bool:

@@ -150,7 +150,7 @@ async def earlier_pending_in_lane(session: AsyncSession, lane: str, before_id: i
     return found is not None
 
 
-_MARK_SENT = (  # built once (storage.base.table_of); on the table: the sender loads no ORM objects to change
+MARK_SENT = (  # built once (storage.base.table_of); on the table: the sender loads no ORM objects to change
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row"))
     .values(status="sent", sent_at=bindparam("now"), payload_enc=b"", user_key=None, attempts=_OUTBOX.c.attempts + 1)
@@ -159,8 +159,10 @@ _MARK_SENT = (  # built once (storage.base.table_of); on the table: the sender l
 
 async def mark_sent(session: AsyncSession, *row_ids: int) -> None:
     """Sent; the payload (texts, chat id) is not kept."""
+    if not row_ids:
+        return
     now = utcnow()
-    await session.execute(_MARK_SENT, [{"row": row_id, "now": now} for row_id in row_ids])
+    await session.execute(MARK_SENT, [{"row": row_id, "now": now} for row_id in row_ids])
 
 
 async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:

@@ -40,15 +40,16 @@ class Recorder:
     async def sent(self, row: outbox.OutboxRow, result: Any) -> None:
         message_id = result.get("message_id") if isinstance(result, dict) else None
         if _recorded_alone(row):
-            # Most of what goes out: a young person's message copied into their topic, an answer, a reply. At most
-            # two statements, each safe alone (services.records: on PostgreSQL no BEGIN and COMMIT, two round trips
-            # fewer per message); the row is marked last, so a crash before that sends it again, as any crash
-            # before the record does, and the new copy is mapped.
+            # Most of what goes out: a young person's message copied into their topic, an answer, a reply. One
+            # statement on PostgreSQL, without BEGIN and COMMIT (services.records); on SQLite the map, then the mark,
+            # so that a crash between them sends the row again, as any crash before the record does, and the new
+            # copy is mapped.
             async with self._services.records() as session, session.begin():
                 if message_id is not None and row.case_message_id is not None and row.kind.startswith("relay"):
-                    place = (message_id, None) if row.kind == "relay_in" else (None, message_id)
-                    await cases.map_sent(session, [(row.case_message_id, *place)])
-                await outbox.mark_sent(session, row.id)
+                    column = "staff_message_id" if row.kind == "relay_in" else "youth_message_id"
+                    await cases.sent_where(session, column, [(row.id, row.case_message_id, message_id)])
+                else:
+                    await outbox.mark_sent(session, row.id)
             return
         async with self._services.loops() as session, session.begin():
             await outbox.mark_sent(session, row.id)
@@ -71,13 +72,15 @@ class Recorder:
         """A case's relayed texts went together (copyMessages): each copy's place in the topic, in their order. When
         Telegram copied fewer (a text deleted by the young person meanwhile), which one is missing is not known:
         none is mapped then (a reply to one of them reaches the young person without its quote)."""
+        landed: list[tuple[int, int, int]] = []
+        if len(copies) == len(rows):
+            landed = [(r.id, r.case_message_id, c) for r, c in zip(rows, copies, strict=True) if r.case_message_id]
+        else:
+            log.warning("Telegram copied %d of %d texts; where they are is not kept", len(copies), len(rows))
+        in_map = {row_id for row_id, _message, _copy in landed}
         async with self._services.records() as session, session.begin():  # (as in `sent`)
-            if len(copies) == len(rows):
-                landed = zip(rows, copies, strict=True)
-                await cases.map_sent(session, [(r.case_message_id, c, None) for r, c in landed if r.case_message_id])
-            else:
-                log.warning("Telegram copied %d of %d texts; where they are is not kept", len(copies), len(rows))
-            await outbox.mark_sent(session, *(row.id for row in rows))
+            await cases.sent_where(session, "staff_message_id", landed)
+            await outbox.mark_sent(session, *(row.id for row in rows if row.id not in in_map))
 
     async def retry_later(self, row: outbox.OutboxRow, seconds: float, reason: str) -> None:
         async with self._services.loops() as session, session.begin():
