@@ -98,7 +98,7 @@ def ahead(session: AsyncSession, name: str) -> dict[Any, Any] | None:
 
 def leaves_alone(*statements: Executable) -> None:
     """These statements (built once) may run while writes wait: they read none of the tables written this way, or
-    their callers account for what waits."""
+    their callers account for what waits. Only reads: what was read ahead stays as it is across them."""
     _LEAVE_ALONE.update(id(statement) for statement in statements)
 
 
