@@ -1,9 +1,10 @@
 """Writes that wait for the end of the transaction, to go as one statement each instead of one per update.
 
-The processor handles a batch of updates in one transaction (bot.delivery.intake), and a relayed message wrote
-two rows nobody reads before the commit: its outgoing copy (storage.outbox) and the young person's flood bucket
-(storage.guards). Each was a statement of its own (about 40 µs of CPU on SQLite, a round trip on PostgreSQL);
-waiting, the batch's rows go together, with the DB-API's executemany.
+The processor handles a batch of updates in one transaction (bot.delivery.intake), and a relayed message writes
+rows nobody reads before the commit: its outgoing copy (storage.outbox), the case message that copy refers to
+(storage.cases) and the young person's flood bucket (storage.guards). Each was a statement of its own (about 40 µs
+of CPU on SQLite, a round trip on PostgreSQL); waiting, the batch's rows go together, with the DB-API's
+executemany.
 
 What waits is written before anything could see it missing: before the commit, before the ORM flushes, and
 before any statement of the session that is not known to leave it alone (`leaves_alone`: a statement that reads

@@ -41,8 +41,8 @@ class Recorder:
         message_id = result.get("message_id") if isinstance(result, dict) else None
         if _recorded_alone(row):
             # Most of what goes out: a young person's message copied into their topic, an answer, a reply. One
-            # statement on PostgreSQL, without BEGIN and COMMIT (services.records); on SQLite the map, then the mark,
-            # so that a crash between them sends the row again, as any crash before the record does, and the new
+            # statement on PostgreSQL, without BEGIN and COMMIT (services.records); on SQLite, where a transaction
+            # costs no round trip, the map and the mark in one. A crash before it sends the row again, and the new
             # copy is mapped.
             async with self._services.records() as session, session.begin():
                 if message_id is not None and row.case_message_id is not None and row.kind.startswith("relay"):
