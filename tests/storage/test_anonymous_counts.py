@@ -5,10 +5,8 @@ the same to the byte. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from year_of_activity import BERLIN, generate
@@ -16,18 +14,11 @@ from year_of_activity import BERLIN, generate
 from bot import report
 from bot.i18n import Catalogs
 from storage import anonymous, contacts, hours, retention
-from storage.engine import create_engine, session_factory
+from storage.engine import session_factory
 from storage.models import AnonPerson, Case, Contact, HourEntry
 
 PERIODS = (report.Period(date(2026, 1, 1), date(2026, 12, 31)), report.Period(date(2026, 3, 15), date(2026, 8, 10)))
 CREATED = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 async def csvs(engine: AsyncEngine) -> list[bytes]:

@@ -6,7 +6,6 @@ it; and a batch's rows go together. And what a batch reads ahead (who sent its u
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -16,17 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery.outgoing import STAFF_LANE, private_lane
 from storage import cases, contacts, conversations, guards, later, outbox, senders
 from storage.base import utcnow
-from storage.engine import create_engine, session_factory
+from storage.engine import session_factory
 from storage.models import CaseMessage, ContactGuard, OutboxMessage
 
 ALIASES = (f"K-L{i:03d}" for i in itertools.count())
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 def reply_to(user_key: str) -> outbox.NewOutboxRow:

@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,20 +28,13 @@ from year_of_activity import BERLIN, World, generate
 from bot import report
 from bot.i18n import Catalogs
 from storage import report as report_queries
-from storage.engine import create_engine, session_factory
+from storage.engine import session_factory
 from storage.models import CaseMessage, Contact, HourNote, InboxUpdate, OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR = report.Period(date(2026, 1, 1), date(2026, 12, 31))
 CLIPPED = report.Period(date(2026, 3, 15), date(2026, 8, 10))  # months cut at both ends, across summer time
 CREATED = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

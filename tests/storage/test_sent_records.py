@@ -5,25 +5,16 @@ statement."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.outgoing import STAFF_LANE
 from storage import cases, contacts, later, outbox
-from storage.engine import create_engine, session_factory
+from storage.engine import session_factory
 from storage.models import CaseMessage, OutboxMessage
 
 ALIASES = (f"K-S{i:03d}" for i in itertools.count())
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 async def test_a_sent_copy_is_marked_and_mapped(engine: AsyncEngine) -> None:
