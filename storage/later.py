@@ -76,11 +76,6 @@ async def add_row(session: AsyncSession, statement: Executable, values: dict[str
     return key
 
 
-def value(item: int | Key | None) -> int | None:
-    """An id, whether it was known or waited for (None: the row is not written yet, or there is none)."""
-    return item.id if isinstance(item, Key) else item
-
-
 def waiting(session: AsyncSession, statement: Executable) -> list[dict[str, Any]]:
     """The parameters still waiting for `statement`, oldest first."""
     return list(session.info.get(_WAITING, {}).get(statement, ()))

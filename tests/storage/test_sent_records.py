@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.outgoing import STAFF_LANE
-from storage import cases, contacts, later, outbox
+from storage import cases, contacts, outbox
 from storage.engine import session_factory
 from storage.models import CaseMessage, OutboxMessage
 
@@ -26,7 +26,7 @@ async def test_a_sent_copy_is_marked_and_mapped(engine: AsyncEngine) -> None:
         await outbox.add(session, rows)
     async with session_factory(engine)() as session:
         ids = (await session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id))).all()
-    messages = [later.value(key) for key in keys]
+    messages = [key.id for key in keys]
     statements: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     async with session_factory(engine)() as session, session.begin():
