@@ -248,15 +248,13 @@ async def sent_where(session: AsyncSession, column: str, sent: Sequence[tuple[in
     case message, message id). On PostgreSQL one statement, one round trip; elsewhere the map, then the mark."""
     if not sent:
         return
-    now = utcnow()
-    values = [{"row": row, "case_message": message, "landed": landed, "now": now} for row, message, landed in sent]
     if session.get_bind().dialect.name == "postgresql":
+        now = utcnow()
+        values = [{"row": row, "case_message": message, "landed": landed, "now": now} for row, message, landed in sent]
         await session.execute(_LANDED_AND_SENT[column], values)
     else:
-        await session.execute(
-            _LANDED[column], [{"case_message": v["case_message"], "landed": v["landed"]} for v in values]
-        )
-        await session.execute(outbox.MARK_SENT, [{"row": v["row"], "now": now} for v in values])
+        await session.execute(_LANDED[column], [{"case_message": m, "landed": landed} for _r, m, landed in sent])
+        await outbox.mark_sent(session, *(row for row, _m, _landed in sent))
 
 
 async def staff_message_recorded(session: AsyncSession, case_id: int, staff_message_id: int) -> bool:
